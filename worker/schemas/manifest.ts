@@ -1,0 +1,124 @@
+// The one manifest schema. The exporter (train/export) writes manifests through it and the worker
+// (worker/store) reads them through it, so the two can never disagree about what a model is.
+import { z } from 'zod';
+
+/** What an exported graph can answer; each HTTP task endpoint needs one of these. */
+export const TASKS = ['embed', 'reconstruct', 'denoise', 'cluster', 'rotation', 'jigsaw', 'generate', 'classify'] as const;
+export const TaskSchema = z.enum(TASKS);
+export type Task = z.infer<typeof TaskSchema>;
+
+export const METHODS = [
+  'pca',
+  'kmeans',
+  'ae',
+  'conv-ae',
+  'sparse-ae',
+  'contractive-ae',
+  'dae',
+  'vae',
+  'rotnet',
+  'jigsaw',
+  'simclr',
+  'probe',
+] as const;
+export const MethodSchema = z.enum(METHODS);
+
+const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex characters');
+const NameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'name must be lowercase letters, digits and dashes (at most 64)');
+
+export const InputSpecSchema = z
+  .object({
+    /** ONNX graph input name. */
+    name: z.string().min(1),
+    /** [batch, features]; batch is dynamic (null). */
+    shape: z.tuple([z.null(), z.literal(784)]),
+    dtype: z.literal('float32'),
+    /** 28×28 grayscale, row-major, flattened. */
+    layout: z.literal('28x28-row-major'),
+    /** Pixel range and polarity: 1 = ink, 0 = background (MNIST / Fashion-MNIST convention). */
+    range: z.tuple([z.literal(0), z.literal(1)]),
+    polarity: z.literal('ink-is-1'),
+  })
+  .strict();
+
+export const OutputSpecSchema = z
+  .object({
+    /** ONNX graph output name. */
+    name: z.string().min(1),
+    /** Shape without the batch dimension. */
+    shape: z.array(z.number().int().positive()),
+  })
+  .strict();
+
+export const ManifestSchema = z
+  .object({
+    name: NameSchema,
+    /** Semantic version of this trained artefact; versions are immutable once published. */
+    version: z.string().regex(/^\d+\.\d+\.\d+$/, 'version must be MAJOR.MINOR.PATCH'),
+    method: MethodSchema,
+    description: z.string().min(1),
+    tasks: z.array(TaskSchema).min(1),
+    dataset: z
+      .object({
+        name: z.enum(['mnist', 'fashion-mnist', 'folder']),
+        /** How the train/test split was made, in words a reader can reproduce. */
+        split: z.string().min(1),
+        trainSize: z.number().int().positive(),
+        testSize: z.number().int().nonnegative(),
+      })
+      .strict(),
+    input: InputSpecSchema,
+    /** Named outputs the worker reads; keys are roles ("embedding", "reconstruction", …). */
+    outputs: z.record(z.string(), OutputSpecSchema),
+    onnx: z
+      .object({
+        file: z.string().regex(/^[\w.-]+\.onnx$/),
+        sha256: Sha256Schema,
+        bytes: z.number().int().positive(),
+        irVersion: z.number().int().positive(),
+        opset: z.number().int().positive(),
+        /** Largest |tfjs − onnxruntime-node| over the parity inputs at export time. */
+        parityMaxAbsError: z.number().nonnegative(),
+      })
+      .strict(),
+    training: z
+      .object({
+        /** The exact command that produced this model. */
+        command: z.string().min(1),
+        backend: z.string().min(1),
+        /** The fully resolved training configuration. */
+        config: z.record(z.string(), z.unknown()),
+        epochs: z.number().int().nonnegative(),
+        steps: z.number().int().nonnegative(),
+        finalLoss: z.number(),
+        durationSeconds: z.number().nonnegative(),
+      })
+      .strict(),
+    /** Test-split metrics, e.g. { mse, psnr }. */
+    metrics: z.record(z.string(), z.number()),
+    createdAt: z.iso.datetime(),
+  })
+  .strict();
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+/** models/index.json: which models are bundled and which one each endpoint uses by default. */
+export const ModelIndexSchema = z
+  .object({
+    models: z.array(NameSchema).min(1),
+    defaults: z.partialRecord(TaskSchema, NameSchema),
+  })
+  .strict()
+  .superRefine((index, ctx) => {
+    for (const [task, name] of Object.entries(index.defaults)) {
+      if (name !== undefined && !index.models.includes(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['defaults', task],
+          message: `default model "${name}" is not listed in models`,
+        });
+      }
+    }
+  });
+export type ModelIndex = z.infer<typeof ModelIndexSchema>;
