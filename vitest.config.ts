@@ -8,7 +8,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['test/train/**/*.test.ts', 'test/scripts/**/*.test.ts'],
+          include: ['test/train/**/*.test.ts', 'test/scripts/**/*.test.ts', 'test/models/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

@@ -3,7 +3,16 @@
 import { z } from 'zod';
 
 /** What an exported graph can answer; each HTTP task endpoint needs one of these. */
-export const TASKS = ['embed', 'reconstruct', 'denoise', 'cluster', 'rotation', 'jigsaw', 'generate', 'classify'] as const;
+export const TASKS = [
+  'embed',
+  'reconstruct',
+  'denoise',
+  'cluster',
+  'rotation',
+  'jigsaw',
+  'generate',
+  'classify',
+] as const;
 export const TaskSchema = z.enum(TASKS);
 export type Task = z.infer<typeof TaskSchema>;
 

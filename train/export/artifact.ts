@@ -1,0 +1,65 @@
+// Writes a trained model where the worker finds it: models/<name>/model.onnx + manifest.json, and
+// registers it in models/index.json. The manifest goes through the one zod schema before it is written.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type Manifest,
+  ManifestSchema,
+  type ModelIndex,
+  ModelIndexSchema,
+} from '../../worker/schemas/manifest';
+import { IR_VERSION, OPSET } from './onnx-graph';
+
+export type ManifestDraft = Omit<Manifest, 'onnx' | 'createdAt'> & {
+  onnx: Pick<Manifest['onnx'], 'parityMaxAbsError'>;
+};
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export interface WrittenArtifact {
+  manifest: Manifest;
+  dir: string;
+}
+
+/**
+ * @param modelsDir the models/ folder (tests pass a temporary one)
+ * @param makeDefault make this model the default of each of its tasks in models/index.json
+ */
+export function writeModelArtifact(
+  modelsDir: string,
+  draft: ManifestDraft,
+  onnxBytes: Uint8Array,
+  makeDefault = true,
+): WrittenArtifact {
+  const manifest = ManifestSchema.parse({
+    ...draft,
+    onnx: {
+      file: 'model.onnx',
+      sha256: sha256Hex(onnxBytes),
+      bytes: onnxBytes.byteLength,
+      irVersion: IR_VERSION,
+      opset: OPSET,
+      parityMaxAbsError: draft.onnx.parityMaxAbsError,
+    },
+    createdAt: new Date().toISOString(),
+  });
+  const dir = join(modelsDir, manifest.name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, manifest.onnx.file), onnxBytes);
+  writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+
+  const indexPath = join(modelsDir, 'index.json');
+  const index: ModelIndex = existsSync(indexPath)
+    ? ModelIndexSchema.parse(JSON.parse(readFileSync(indexPath, 'utf8')))
+    : { models: [], defaults: {} };
+  if (!index.models.includes(manifest.name)) index.models.push(manifest.name);
+  index.models.sort();
+  for (const task of manifest.tasks) {
+    if (makeDefault || index.defaults[task] === undefined) index.defaults[task] = manifest.name;
+  }
+  writeFileSync(indexPath, `${JSON.stringify(ModelIndexSchema.parse(index), null, 2)}\n`);
+  return { manifest, dir };
+}

@@ -1,0 +1,262 @@
+// tfjs LayersModel → ONNX. Values carry their layout: tfjs keeps images NHWC, ONNX convolutions want
+// NCHW, so a Transpose is inserted only where a layer needs the other layout (and cached per value).
+import * as tf from '@tensorflow/tfjs';
+import { type AttrValue, type Dim, f, OnnxGraph } from './onnx-graph';
+
+type Layout = 'tf' | 'nchw';
+interface Value {
+  readonly name: string;
+  readonly layout: Layout;
+  readonly rank: number;
+}
+
+export interface LayersExportOptions {
+  /** ONNX names for the model's inputs, in order (default: the tfjs names). */
+  inputNames?: readonly string[];
+  /** ONNX names for the model's outputs, in order (default: the tfjs names). */
+  outputNames?: readonly string[];
+  graphName?: string;
+}
+
+/** TF "same" padding for a forward conv/pool: the odd pixel goes at the end (ONNX SAME_UPPER). */
+export function samePadding(size: number, kernel: number, stride: number, dilation = 1): [number, number] {
+  const out = Math.ceil(size / stride);
+  const total = Math.max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+/** Pads for ConvTranspose so that ONNX crops the full output exactly as tfjs does. */
+function transposePadding(size: number, out: number, kernel: number, stride: number, dilation: number) {
+  const total = stride * (size - 1) + (kernel - 1) * dilation + 1 - out;
+  return total >= 0
+    ? { begin: Math.floor(total / 2), end: total - Math.floor(total / 2), extra: 0 }
+    : { begin: 0, end: 0, extra: -total };
+}
+
+const dims = (shape: readonly (number | null)[]): Dim[] => shape.map((d) => d ?? 'N');
+
+function activation(g: OnnxGraph, name: string | undefined, v: Value): Value {
+  const x = v.name;
+  const axis = v.layout === 'nchw' ? 1 : v.rank - 1;
+  const out = (y: string): Value => ({ ...v, name: y });
+  switch (name ?? 'linear') {
+    case 'linear':
+      return v;
+    case 'relu':
+      return out(g.op('Relu', [x]));
+    case 'sigmoid':
+      return out(g.op('Sigmoid', [x]));
+    case 'tanh':
+      return out(g.op('Tanh', [x]));
+    case 'softmax':
+      return out(g.op('Softmax', [x], { axis }));
+    case 'elu':
+      return out(g.op('Elu', [x], { alpha: f(1) }));
+    case 'selu':
+      return out(g.op('Selu', [x]));
+    case 'softplus':
+      return out(g.op('Softplus', [x]));
+    case 'relu6':
+      return out(g.op('Clip', [x, g.floats('zero', [], [0]), g.floats('six', [], [6])]));
+    case 'swish':
+      return out(g.op('Mul', [x, g.op('Sigmoid', [x])]));
+    default:
+      throw new Error(`ONNX export: unsupported activation "${name}"`);
+  }
+}
+
+interface LayerConfig {
+  activation?: string;
+  useBias?: boolean;
+  kernelSize?: number[];
+  strides?: number[];
+  poolSize?: number[];
+  dilationRate?: number[];
+  padding?: string;
+  dataFormat?: string;
+  axis?: number;
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+  alpha?: number;
+}
+
+export function exportLayersModel(model: tf.LayersModel, options: LayersExportOptions = {}): Uint8Array {
+  const g = new OnnxGraph(options.graphName ?? model.name);
+  const values = new Map<string, Value>();
+  const transposed = new Map<string, Value>();
+  const relayout = (v: Value, to: Layout): Value => {
+    if (v.layout === to) return v;
+    if (v.rank !== 4) throw new Error(`ONNX export: layout change needs a rank-4 tensor, got rank ${v.rank}`);
+    const key = `${v.name}>${to}`;
+    let t = transposed.get(key);
+    if (!t) {
+      t = {
+        name: g.op('Transpose', [v.name], { perm: to === 'nchw' ? [0, 3, 1, 2] : [0, 2, 3, 1] }),
+        layout: to,
+        rank: 4,
+      };
+      transposed.set(key, t);
+    }
+    return t;
+  };
+  const weight = (base: string, t: tf.Tensor) => g.floats(base, t.shape, t.dataSync());
+
+  model.inputs.forEach((input, i) => {
+    const name = options.inputNames?.[i] ?? model.inputNames[i] ?? `input_${i}`;
+    g.input(name, dims(input.shape));
+    values.set(input.name, { name, layout: 'tf', rank: input.shape.length });
+  });
+
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    if (cls === 'InputLayer') continue;
+    if (layer.inboundNodes.length !== 1)
+      throw new Error(`ONNX export: layer ${layer.name} is shared; not supported`);
+    const cfg = layer.getConfig() as LayerConfig;
+    if (cfg.dataFormat && cfg.dataFormat !== 'channelsLast') {
+      throw new Error(`ONNX export: ${layer.name} uses ${cfg.dataFormat}; only channelsLast is supported`);
+    }
+    const inSym = layer.input as tf.SymbolicTensor;
+    const outSym = layer.output as tf.SymbolicTensor;
+    if (Array.isArray(inSym) || Array.isArray(outSym)) {
+      throw new Error(`ONNX export: multi-input layer ${layer.name} (${cls}) is not supported`);
+    }
+    let x = values.get(inSym.name);
+    if (!x) throw new Error(`ONNX export: input of ${layer.name} was not produced by an exported layer`);
+    const inShape = inSym.shape as number[];
+    const outShape = outSym.shape as (number | null)[];
+    const w = layer.getWeights();
+    const at = (i: number): tf.Tensor => {
+      const t = w[i];
+      if (!t) throw new Error(`ONNX export: ${layer.name} is missing weight ${i}`);
+      return t;
+    };
+    let y: Value;
+    switch (cls) {
+      case 'Dense': {
+        x = relayout(x, 'tf');
+        const ins = [x.name, weight(`${layer.name}_W`, at(0))]; // tfjs kernel is [in, out], as MatMul's B
+        if (cfg.useBias) ins.push(weight(`${layer.name}_b`, at(1)));
+        const yn =
+          x.rank === 2
+            ? g.op('Gemm', ins)
+            : cfg.useBias
+              ? g.op('Add', [g.op('MatMul', [ins[0]!, ins[1]!]), ins[2]!])
+              : g.op('MatMul', ins);
+        y = activation(g, cfg.activation, { name: yn, layout: 'tf', rank: x.rank });
+        break;
+      }
+      case 'Conv2D':
+      case 'Conv2DTranspose': {
+        x = relayout(x, 'nchw');
+        const [kh, kw] = cfg.kernelSize as [number, number];
+        const [sh, sw] = cfg.strides as [number, number];
+        const [dh, dw] = (cfg.dilationRate ?? [1, 1]) as [number, number];
+        // Conv2D kernel [kh,kw,in,out] → [out,in,kh,kw]; Conv2DTranspose [kh,kw,out,in] → [in,out,kh,kw].
+        const kernel = tf.tidy(() => tf.transpose(at(0), [3, 2, 0, 1]));
+        const ins = [x.name, weight(`${layer.name}_W`, kernel)];
+        kernel.dispose();
+        if (cfg.useBias) ins.push(weight(`${layer.name}_b`, at(1)));
+        const attrs: Record<string, AttrValue> = {
+          kernel_shape: [kh, kw],
+          strides: [sh, sw],
+          dilations: [dh, dw],
+        };
+        if (cls === 'Conv2D') {
+          const [t, b] = cfg.padding === 'same' ? samePadding(inShape[1]!, kh, sh, dh) : [0, 0];
+          const [l, r] = cfg.padding === 'same' ? samePadding(inShape[2]!, kw, sw, dw) : [0, 0];
+          attrs.pads = [t, l, b, r];
+          y = activation(g, cfg.activation, { name: g.op('Conv', ins, attrs), layout: 'nchw', rank: 4 });
+        } else {
+          const ph = transposePadding(inShape[1]!, outShape[1]!, kh, sh, dh);
+          const pw = transposePadding(inShape[2]!, outShape[2]!, kw, sw, dw);
+          attrs.pads = [ph.begin, pw.begin, ph.end, pw.end];
+          if (ph.extra || pw.extra) attrs.output_padding = [ph.extra, pw.extra];
+          y = activation(g, cfg.activation, {
+            name: g.op('ConvTranspose', ins, attrs),
+            layout: 'nchw',
+            rank: 4,
+          });
+        }
+        break;
+      }
+      case 'MaxPooling2D':
+      case 'AveragePooling2D': {
+        x = relayout(x, 'nchw');
+        const [kh, kw] = cfg.poolSize as [number, number];
+        const [sh, sw] = (cfg.strides ?? cfg.poolSize) as [number, number];
+        const [t, b] = cfg.padding === 'same' ? samePadding(inShape[1]!, kh, sh) : [0, 0];
+        const [l, r] = cfg.padding === 'same' ? samePadding(inShape[2]!, kw, sw) : [0, 0];
+        // AveragePool's count_include_pad defaults to 0, which matches tfjs "same" averaging.
+        const op = cls === 'MaxPooling2D' ? 'MaxPool' : 'AveragePool';
+        const pooled = g.op(op, [x.name], { kernel_shape: [kh, kw], strides: [sh, sw], pads: [t, l, b, r] });
+        y = { name: pooled, layout: 'nchw', rank: 4 };
+        break;
+      }
+      case 'GlobalAveragePooling2D':
+      case 'GlobalMaxPooling2D': {
+        x = relayout(x, 'nchw');
+        const pooled = g.op(cls === 'GlobalAveragePooling2D' ? 'GlobalAveragePool' : 'GlobalMaxPool', [
+          x.name,
+        ]);
+        y = { name: g.op('Flatten', [pooled], { axis: 1 }), layout: 'tf', rank: 2 };
+        break;
+      }
+      case 'BatchNormalization': {
+        const axis = cfg.axis ?? -1;
+        if (axis !== -1 && axis !== x.rank - 1)
+          throw new Error(`ONNX export: ${layer.name} normalises axis ${axis}`);
+        x = x.rank === 4 ? relayout(x, 'nchw') : x;
+        const channels = inShape[inShape.length - 1]!;
+        let k = 0;
+        const gamma = cfg.scale === false ? tf.ones([channels]) : at(k++);
+        const beta = cfg.center === false ? tf.zeros([channels]) : at(k++);
+        const ins = [
+          x.name,
+          weight(`${layer.name}_gamma`, gamma),
+          weight(`${layer.name}_beta`, beta),
+          weight(`${layer.name}_mean`, at(k++)),
+          weight(`${layer.name}_var`, at(k++)),
+        ];
+        y = { ...x, name: g.op('BatchNormalization', ins, { epsilon: f(cfg.epsilon ?? 1e-3) }) };
+        break;
+      }
+      case 'Flatten':
+        x = relayout(x, 'tf'); // tfjs flattens in NHWC order
+        y = { name: g.op('Flatten', [x.name], { axis: 1 }), layout: 'tf', rank: 2 };
+        break;
+      case 'Reshape': {
+        x = relayout(x, 'tf');
+        const shape = g.ints(`${layer.name}_shape`, [0, ...outShape.slice(1).map((d) => d ?? -1)]); // 0 keeps N
+        y = { name: g.op('Reshape', [x.name, shape]), layout: 'tf', rank: outShape.length };
+        break;
+      }
+      case 'Activation':
+        y = activation(g, cfg.activation, x);
+        break;
+      case 'ReLU':
+        y = activation(g, 'relu', x);
+        break;
+      case 'LeakyReLU':
+        y = { ...x, name: g.op('LeakyRelu', [x.name], { alpha: f(cfg.alpha ?? 0.3) }) };
+        break;
+      case 'Dropout':
+      case 'GaussianNoise':
+      case 'GaussianDropout':
+        y = x; // identity at inference
+        break;
+      default:
+        throw new Error(`ONNX export: unsupported layer ${cls} (${layer.name})`);
+    }
+    values.set(outSym.name, y);
+  }
+
+  model.outputs.forEach((output, i) => {
+    const v = values.get(output.name);
+    if (!v) throw new Error(`ONNX export: output ${output.name} was not produced`);
+    const name = options.outputNames?.[i] ?? model.outputNames[i] ?? `output_${i}`;
+    g.output(relayout(v, 'tf').name, name, dims(output.shape));
+  });
+  return g.toBytes();
+}

@@ -1,0 +1,56 @@
+// Parity: the exported graph must compute what the trained tfjs model computes. onnxruntime-node is
+// the reference runtime here; the worker runs the same graph in onnxruntime-web.
+import * as tf from '@tensorflow/tfjs';
+import * as ort from 'onnxruntime-node';
+
+/** The tolerance every export must meet (STYLE.md convention 6). */
+export const PARITY_TOLERANCE = 1e-4;
+
+export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`parity: lengths differ (${a.length} vs ${b.length})`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+export async function runOnnx(
+  bytes: Uint8Array,
+  feeds: Record<string, { data: Float32Array; shape: readonly number[] }>,
+): Promise<Record<string, Float32Array>> {
+  const session = await ort.InferenceSession.create(bytes);
+  try {
+    const tensors = Object.fromEntries(
+      Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor('float32', v.data, [...v.shape])]),
+    );
+    const out = await session.run(tensors);
+    return Object.fromEntries(
+      Object.entries(out).map(([k, v]) => [k, Float32Array.from(v.data as ArrayLike<number>)]),
+    );
+  } finally {
+    await session.release();
+  }
+}
+
+/**
+ * Runs `model.predict` and the ONNX graph on the same input and returns the largest absolute
+ * difference per output (outputNames[i] is the ONNX name of tfjs output i).
+ */
+export async function layersModelParity(
+  model: tf.LayersModel,
+  bytes: Uint8Array,
+  input: { name: string; data: Float32Array; shape: readonly number[] },
+  outputNames: readonly string[],
+): Promise<{ maxAbsError: number; perOutput: Record<string, number> }> {
+  const expected = tf.tidy(() => {
+    const y = model.predict(tf.tensor(input.data, [...input.shape]));
+    return (Array.isArray(y) ? y : [y]).map((t) => t.dataSync().slice());
+  });
+  const actual = await runOnnx(bytes, { [input.name]: input });
+  const perOutput: Record<string, number> = {};
+  outputNames.forEach((name, i) => {
+    const got = actual[name];
+    if (!got) throw new Error(`parity: the ONNX graph has no output "${name}"`);
+    perOutput[name] = maxAbsDifference(expected[i]!, got);
+  });
+  return { maxAbsError: Math.max(...Object.values(perOutput)), perOutput };
+}
