@@ -1,0 +1,235 @@
+// Unit level (app.request on createApp, and the runtime pieces): model availability, task routing,
+// the execution-provider table, the session cache and the run queue, against the real bundled model.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createApp } from '../../worker/app';
+import { type Device, detectDevice, executionProvidersFor } from '../../worker/runtime/execution-providers';
+import { ModelSession } from '../../worker/runtime/model-session';
+import { RunQueue } from '../../worker/runtime/run-queue';
+import { SessionCache } from '../../worker/runtime/session-cache';
+import { bundledModels } from '../../worker/store/bundled-models.generated';
+import { type BundledModels, BundledStore } from '../../worker/store/bundled-store';
+import type { ModelStore } from '../../worker/store/model-store';
+import { digits, flatImage, jsonInit, maxAbsDifference, statusAndBody } from './support';
+
+const INTACT = 'mnist-mlp-ae';
+const intact = bundledModels.models[INTACT]!;
+const intactManifest = intact.manifest as { name: string; tasks: string[] };
+const images = [digits.digits[0]!.pixels];
+
+/** The intact model's bytes with one byte flipped: what a corrupted upload or a bad disk would give. */
+function tamperedBytes(): ArrayBuffer {
+  const bytes = new Uint8Array(intact.onnx.slice(0));
+  bytes[bytes.length - 100]! ^= 0xff;
+  return bytes.buffer;
+}
+
+/** The bundled models plus variants of the intact one, as another store would hold them. */
+function bundleWith(variants: Record<string, { manifest: unknown; onnx: ArrayBuffer }>): BundledModels {
+  return {
+    index: { models: [INTACT, ...Object.keys(variants)], defaults: { embed: INTACT, reconstruct: INTACT } },
+    models: { [INTACT]: intact, ...variants },
+  };
+}
+
+const renamed = (name: string, changes: object = {}) => ({ ...intactManifest, name, ...changes });
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('a model whose bytes do not match its manifest', () => {
+  const app = createApp({
+    store: new BundledStore(
+      bundleWith({ 'tampered-ae': { manifest: renamed('tampered-ae'), onnx: tamperedBytes() } }),
+    ),
+  });
+
+  it('is unavailable (503, with the reason logged) while the intact model keeps serving', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const tampered = await app.request('/v1/embed', jsonInit({ model: 'tampered-ae', images }));
+    const body = (await statusAndBody(tampered)) as { status: number; body: { error: { message: string } } };
+    expect(body.status).toBe(503);
+    expect(body.body.error.message).toMatch(
+      /^Model "tampered-ae" is unavailable: the sha256 of model\.onnx is [0-9a-f]{64}, but its manifest says [0-9a-f]{64}$/,
+    );
+    expect(log).toHaveBeenCalledWith(
+      expect.stringContaining('Model "tampered-ae" is unavailable: the sha256'),
+    );
+
+    const ok = await app.request('/v1/embed', jsonInit({ model: INTACT, images }));
+    expect(ok.status).toBe(200);
+  });
+
+  it('stays unavailable on the next request: a failed load is not cached as a session', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const again = await app.request('/v1/reconstruct', jsonInit({ model: 'tampered-ae', images }));
+    expect(again.status).toBe(503);
+  });
+});
+
+describe('a model whose manifest fails the schema', () => {
+  const app = createApp({
+    store: new BundledStore(
+      bundleWith({ 'broken-ae': { manifest: renamed('broken-ae', { version: 'one' }), onnx: intact.onnx } }),
+    ),
+  });
+
+  it('is unavailable with the schema problem named, and left out of GET /v1/models', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const result = await statusAndBody(await app.request('/v1/models/broken-ae'));
+    expect(result).toMatchInlineSnapshot(`
+      {
+        "body": {
+          "error": {
+            "code": "model_unavailable",
+            "message": "Model "broken-ae" is unavailable: its manifest.json does not match the manifest schema (version: version must be MAJOR.MINOR.PATCH)",
+          },
+        },
+        "status": 503,
+      }
+    `);
+    const list = await (await app.request('/v1/models')).json<{ models: { name: string }[] }>();
+    expect(list.models.map((m) => m.name)).toEqual([INTACT]);
+    expect((await app.request('/v1/reconstruct', jsonInit({ images }))).status).toBe(200);
+  });
+});
+
+describe('a model that lacks the task', () => {
+  const app = createApp({
+    store: new BundledStore(
+      bundleWith({
+        'embed-only-ae': { manifest: renamed('embed-only-ae', { tasks: ['embed'] }), onnx: intact.onnx },
+      }),
+    ),
+  });
+
+  it('is a 400 that names the models that can', async () => {
+    const result = await statusAndBody(
+      await app.request('/v1/reconstruct', jsonInit({ model: 'embed-only-ae', images })),
+    );
+    expect(result).toMatchInlineSnapshot(`
+      {
+        "body": {
+          "error": {
+            "code": "unsupported_task",
+            "message": "Model "embed-only-ae" cannot reconstruct; models that can: mnist-mlp-ae",
+          },
+        },
+        "status": 400,
+      }
+    `);
+    expect((await app.request('/v1/embed', jsonInit({ model: 'embed-only-ae', images }))).status).toBe(200);
+  });
+});
+
+describe('a bug', () => {
+  it('is a 500 without a stack trace in the body', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const failingStore: ModelStore = {
+      list: () => Promise.reject(new Error('disk on fire')),
+      get: () => Promise.resolve(undefined),
+    };
+    const result = await statusAndBody(await createApp({ store: failingStore }).request('/healthz'));
+    expect(result).toMatchInlineSnapshot(`
+      {
+        "body": {
+          "error": {
+            "code": "internal_error",
+            "message": "Internal server error",
+          },
+        },
+        "status": 500,
+      }
+    `);
+  });
+});
+
+describe('concurrent requests', () => {
+  it('share one session and each get their own answer', async () => {
+    const app = createApp({ store: new BundledStore(bundledModels) });
+    const requests = digits.digits.map((digit) =>
+      app.request('/v1/embed', jsonInit({ images: [digit.pixels] })),
+    );
+    const bodies = await Promise.all(requests.map(async (r) => (await r).json<{ embeddings: number[][] }>()));
+    const batch = await (
+      await app.request('/v1/embed', jsonInit({ images: digits.digits.map((d) => d.pixels) }))
+    ).json<{ embeddings: number[][] }>();
+    bodies.forEach((body, i) => {
+      expect(maxAbsDifference(body.embeddings[0]!, batch.embeddings[i]!)).toBeLessThan(1e-5);
+    });
+  });
+});
+
+describe('execution providers', () => {
+  it('uses wasm in workerd, which has no navigator.gpu', () => {
+    expect(detectDevice()).toBe('wasm');
+    expect(executionProvidersFor('wasm')).toEqual(['wasm']);
+  });
+
+  it('rejects an unknown device, listing the known ones', () => {
+    expect(() => executionProvidersFor('cuda')).toThrowErrorMatchingInlineSnapshot(
+      `[Error: Unsupported device "cuda". Should be one of: wasm, webgpu.]`,
+    );
+    expect(() => createApp({ store: new BundledStore(bundledModels), device: 'cuda' as Device })).toThrow(
+      'Unsupported device "cuda"',
+    );
+  });
+
+  it('is a frozen table', () => {
+    expect(Object.isFrozen(executionProvidersFor('webgpu'))).toBe(true);
+  });
+});
+
+describe('ModelSession', () => {
+  it('names a missing input and an unknown one', async () => {
+    const session = await ModelSession.create(intact.onnx, 'wasm');
+    await expect(session.run({})).rejects.toThrowErrorMatchingInlineSnapshot(
+      `[Error: Missing input(s) "x"; the model expects: x]`,
+    );
+    const x = { data: new Float32Array(784), dims: [1, 784] };
+    await expect(session.run({ x, y: x })).rejects.toThrowErrorMatchingInlineSnapshot(
+      `[Error: Unknown input(s) "y"; the model expects: x]`,
+    );
+    const outputs = await session.run({ x: { data: Float32Array.from(flatImage(0)), dims: [1, 784] } });
+    expect(outputs['reconstruction']!.dims).toEqual([1, 784]);
+  });
+});
+
+describe('SessionCache', () => {
+  it('creates once for concurrent callers', async () => {
+    const cache = new SessionCache<number>();
+    const create = vi.fn(async () => 42);
+    const [a, b] = await Promise.all([cache.get('m@1', create), cache.get('m@1', create)]);
+    expect([a, b, create.mock.calls.length]).toEqual([42, 42, 1]);
+  });
+
+  it('drops a promise that rejects, so the next caller tries again', async () => {
+    const cache = new SessionCache<number>();
+    await expect(cache.get('m@1', () => Promise.reject(new Error('corrupt')))).rejects.toThrow('corrupt');
+    expect(cache.size).toBe(0);
+    expect(await cache.get('m@1', async () => 7)).toBe(7);
+  });
+});
+
+describe('RunQueue', () => {
+  it('runs one task at a time, in order, and a failure does not block the next', async () => {
+    const queue = new RunQueue();
+    const events: string[] = [];
+    const task =
+      (name: string, fail = false) =>
+      async () => {
+        events.push(`start ${name}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        events.push(`end ${name}`);
+        if (fail) throw new Error(name);
+        return name;
+      };
+    const results = await Promise.allSettled([
+      queue.enqueue(task('a')),
+      queue.enqueue(task('b', true)),
+      queue.enqueue(task('c')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(events).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
+  });
+});

@@ -1,0 +1,5 @@
+// The integrity check between a manifest and its model bytes, with the Web Crypto every runtime has.
+export async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes);
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
