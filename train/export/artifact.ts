@@ -15,6 +15,16 @@ export type ManifestDraft = Omit<Manifest, 'onnx' | 'createdAt'> & {
   onnx: Pick<Manifest['onnx'], 'parityMaxAbsError'>;
 };
 
+/** The input every image model takes: x [N, 784], 28×28 row-major, [0, 1], ink = 1. */
+export const IMAGE_INPUT: Manifest['input'] = {
+  name: 'x',
+  shape: [null, 784],
+  dtype: 'float32',
+  layout: '28x28-row-major',
+  range: [0, 1],
+  polarity: 'ink-is-1',
+};
+
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }

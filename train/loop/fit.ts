@@ -1,122 +1,228 @@
-// The training loop every gradient-trained method uses: seeded shuffling, mini-batches,
-// one optimizer step per batch, per-epoch validation loss, and a loss curve to keep.
+// The training loop every gradient-trained method uses. Reproducible: the order of each epoch and
+// the randomness of each step are derived from (seed, epoch) and (seed, step) alone, so a run that
+// resumes from a checkpoint takes exactly the steps an uninterrupted run takes.
 import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../config/schema';
+import type { Rng } from '../data/rng';
+import {
+  type EpochRecord,
+  hasCheckpoint,
+  type LoopPosition,
+  loadCheckpoint,
+  saveCheckpoint,
+} from './checkpoint';
+import { RunLog } from './run-log';
+import { learningRateAt } from './schedule';
+import { epochOrder, STREAMS, streamRng } from './seeding';
+
+export type LoopConfig = Pick<
+  TrainConfig,
+  | 'epochs'
+  | 'batchSize'
+  | 'learningRate'
+  | 'lrSchedule'
+  | 'warmupSteps'
+  | 'minLearningRate'
+  | 'seed'
+  | 'checkpointEvery'
+  | 'progress'
+>;
+
+export interface StepContext {
+  step: number;
+  /** Seeded by (seed, step): use it for augmentation and noise so resumed runs stay identical. */
+  rng: Rng;
+  training: boolean;
+}
 
 export interface FitOptions {
-  /** Training images, N×D row-major. */
-  images: Float32Array;
-  dim: number;
-  epochs: number;
-  batchSize: number;
-  seed: number;
-  optimizer: tf.Optimizer;
-  /** The loss of one batch; runs inside the optimizer's tape. */
-  loss: (batch: tf.Tensor2D) => tf.Scalar;
-  /** Validation images (optional); their loss is reported once per epoch. */
-  validation?: Float32Array;
+  /** The model whose weights are trained and checkpointed. */
+  model: tf.LayersModel;
+  /** Number of training examples; batches are index sets into them. */
+  count: number;
+  /** Loss of one batch of example indices (build the tensors from them inside). */
+  loss: (indices: Uint32Array, ctx: StepContext) => tf.Scalar;
+  /** Number of validation examples; `validationLoss` gets index batches into them. */
+  validationCount?: number;
+  validationLoss?: (indices: Uint32Array, ctx: StepContext) => tf.Scalar;
+  config: LoopConfig;
+  /** Where checkpoint/, metrics.jsonl and loss.svg are kept; without it nothing is written. */
+  runDir?: string;
+  /** The full resolved config, stored in the checkpoint. */
+  resolvedConfig?: unknown;
+  backend?: string;
+  resume?: boolean;
+  /** Aborting (Ctrl-C) stops after the current step, saves a checkpoint and throws InterruptedError. */
+  signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
 export interface FitResult {
   steps: number;
-  epochs: number;
-  /** Mean training loss of each epoch. */
-  trainLoss: number[];
-  validationLoss: number[];
+  epochs: EpochRecord[];
+  stepLoss: number[];
   finalLoss: number;
   seconds: number;
+  resumedFromStep: number;
 }
 
-/** mulberry32: a tiny, well-mixed 32-bit PRNG; good enough to shuffle reproducibly. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+export class NonFiniteLossError extends Error {
+  override name = 'NonFiniteLossError';
+}
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
 }
 
-function shuffledIndices(n: number, random: () => number): Uint32Array {
-  const idx = new Uint32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const t = idx[i]!;
-    idx[i] = idx[j]!;
-    idx[j] = t;
-  }
-  return idx;
+/** Adam keeps its step size in a protected field; the schedule sets it before every step. */
+function setLearningRate(optimizer: tf.Optimizer, lr: number) {
+  (optimizer as unknown as { learningRate: number }).learningRate = lr;
 }
 
-/** Mean loss over `images` in batches, without gradients. */
-export function evaluateLoss(
-  images: Float32Array,
-  dim: number,
+/** Mean of `loss` over `count` examples in fixed-order batches, without gradients. */
+export function meanLoss(
+  count: number,
   batchSize: number,
-  loss: (batch: tf.Tensor2D) => tf.Scalar,
+  loss: (indices: Uint32Array, ctx: StepContext) => tf.Scalar,
+  seed: number,
 ): number {
-  const n = images.length / dim;
   let total = 0;
-  for (let start = 0; start < n; start += batchSize) {
-    const end = Math.min(n, start + batchSize);
-    const value = tf.tidy(() =>
-      loss(tf.tensor2d(images.subarray(start * dim, end * dim), [end - start, dim])),
-    );
+  for (let start = 0; start < count; start += batchSize) {
+    const end = Math.min(count, start + batchSize);
+    const indices = Uint32Array.from({ length: end - start }, (_, i) => start + i);
+    const ctx = { step: start, rng: streamRng(seed, STREAMS.validation, start), training: false };
+    const value = tf.tidy(() => loss(indices, ctx));
     total += value.dataSync()[0]! * (end - start);
     value.dispose();
   }
-  return total / n;
+  return total / count;
 }
 
-export function fit(o: FitOptions): FitResult {
-  const n = o.images.length / o.dim;
-  if (!Number.isInteger(n) || n === 0) throw new Error(`fit: ${o.images.length} values are not N×${o.dim}`);
-  const random = mulberry32(o.seed);
-  const batch = new Float32Array(o.batchSize * o.dim);
-  const trainLoss: number[] = [];
-  const validationLoss: number[] = [];
-  const t0 = performance.now();
-  let steps = 0;
-  for (let epoch = 0; epoch < o.epochs; epoch++) {
-    const order = shuffledIndices(n, random);
-    let sum = 0;
-    let seen = 0;
-    for (let start = 0; start < n; start += o.batchSize) {
-      const size = Math.min(o.batchSize, n - start);
-      for (let r = 0; r < size; r++) {
-        const src = order[start + r]! * o.dim;
-        batch.set(o.images.subarray(src, src + o.dim), r * o.dim);
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function trainLoop(o: FitOptions): Promise<FitResult> {
+  const { config: c, count } = o;
+  if (count <= 0) throw new Error('fit: the training split is empty');
+  const batchesPerEpoch = Math.ceil(count / c.batchSize);
+  const totalSteps = batchesPerEpoch * c.epochs;
+  const optimizer = tf.train.adam(c.learningRate);
+  const runLog = o.runDir ? new RunLog(o.runDir) : undefined;
+
+  let position: LoopPosition = {
+    step: 0,
+    epoch: 0,
+    batchInEpoch: 0,
+    stepLoss: [],
+    epochs: [],
+    epochLossSum: 0,
+    epochSeen: 0,
+    elapsedSeconds: 0,
+  };
+  if (o.resume) {
+    if (!o.runDir || !hasCheckpoint(o.runDir))
+      throw new Error(`--resume: no checkpoint in ${o.runDir ?? '(no run dir)'}`);
+    position = (await loadCheckpoint(o.runDir, o.model, optimizer)).position;
+    o.log?.(`resumed at step ${position.step} (epoch ${position.epoch + 1}, batch ${position.batchInEpoch})`);
+  }
+  runLog?.restart(position);
+  const resumedFromStep = position.step;
+  let lastCheckpointStep = resumedFromStep;
+  const save = async () => {
+    if (!o.runDir) return;
+    await saveCheckpoint(
+      o.runDir,
+      o.model,
+      optimizer,
+      position,
+      o.resolvedConfig,
+      o.backend ?? tf.getBackend(),
+    );
+    lastCheckpointStep = position.step;
+  };
+
+  const bar = runLog?.progressBar(c.progress, totalSteps, position.step);
+  const started = performance.now() - position.elapsedSeconds * 1000;
+  let windowStart = performance.now();
+  let windowSamples = 0;
+  try {
+    for (; position.epoch < c.epochs; position.epoch++, position.batchInEpoch = 0) {
+      const order = epochOrder(count, c.seed, position.epoch);
+      const epochStarted = performance.now();
+      for (; position.batchInEpoch < batchesPerEpoch; ) {
+        const from = position.batchInEpoch * c.batchSize;
+        const indices = order.subarray(from, Math.min(count, from + c.batchSize));
+        const lr = learningRateAt(position.step, totalSteps, c);
+        setLearningRate(optimizer, lr);
+        const ctx = {
+          step: position.step,
+          rng: streamRng(c.seed, STREAMS.step, position.step),
+          training: true,
+        };
+        const loss = optimizer.minimize(() => o.loss(indices, ctx), true);
+        if (!loss) throw new Error('fit: the optimizer returned no loss');
+        const value = loss.dataSync()[0]!;
+        loss.dispose();
+        if (!Number.isFinite(value)) {
+          const kept =
+            lastCheckpointStep > 0 && o.runDir
+              ? ` The last good checkpoint (step ${lastCheckpointStep}) is kept in ${o.runDir}/checkpoint; resume with --resume and a lower --learning-rate.`
+              : '';
+          throw new NonFiniteLossError(
+            `loss became ${value} at step ${position.step + 1} (epoch ${position.epoch + 1}); training stopped.${kept}`,
+          );
+        }
+        position.stepLoss.push(value);
+        position.epochLossSum += value * indices.length;
+        position.epochSeen += indices.length;
+        position.step++;
+        position.batchInEpoch++;
+        windowSamples += indices.length;
+        const now = performance.now();
+        const samplesPerSecond = windowSamples / Math.max(1e-3, (now - windowStart) / 1000);
+        if (now - windowStart > 2000) {
+          windowStart = now;
+          windowSamples = 0;
+        }
+        position.elapsedSeconds = (now - started) / 1000;
+        runLog?.step({ step: position.step, epoch: position.epoch + 1, loss: value, lr, samplesPerSecond });
+        bar?.update(position.step, { loss: value.toFixed(5), speed: samplesPerSecond.toFixed(0) });
+        if (c.checkpointEvery > 0 && position.step % c.checkpointEvery === 0) await save();
+        await yieldToEventLoop();
+        if (o.signal?.aborted) {
+          await save();
+          throw new InterruptedError(
+            `interrupted at step ${position.step}${o.runDir ? `; checkpoint saved in ${o.runDir}/checkpoint (continue with --resume)` : ''}`,
+          );
+        }
       }
-      const x = tf.tensor2d(batch.subarray(0, size * o.dim), [size, o.dim]);
-      const loss = o.optimizer.minimize(() => o.loss(x), true);
-      x.dispose();
-      if (!loss) throw new Error('fit: the optimizer returned no loss');
-      const value = loss.dataSync()[0]!;
-      loss.dispose();
-      if (!Number.isFinite(value))
-        throw new Error(`fit: loss became ${value} at epoch ${epoch + 1}, step ${steps + 1}`);
-      sum += value * size;
-      seen += size;
-      steps++;
+      const record: EpochRecord = {
+        epoch: position.epoch + 1,
+        trainLoss: position.epochLossSum / position.epochSeen,
+        seconds: (performance.now() - epochStarted) / 1000,
+      };
+      if (o.validationCount && o.validationLoss) {
+        record.validationLoss = meanLoss(o.validationCount, 512, o.validationLoss, c.seed);
+      }
+      position.epochs.push(record);
+      position.epochLossSum = 0;
+      position.epochSeen = 0;
+      runLog?.epoch(record);
+      const val = record.validationLoss === undefined ? '' : `  val ${record.validationLoss.toFixed(5)}`;
+      bar?.log(`epoch ${record.epoch}/${c.epochs}  loss ${record.trainLoss.toFixed(5)}${val}`);
+      if (!bar) o.log?.(`epoch ${record.epoch}/${c.epochs}  loss ${record.trainLoss.toFixed(5)}${val}`);
     }
-    trainLoss.push(sum / seen);
-    const line = [`epoch ${epoch + 1}/${o.epochs}`, `loss ${(sum / seen).toFixed(5)}`];
-    if (o.validation) {
-      const v = evaluateLoss(o.validation, o.dim, 512, o.loss);
-      validationLoss.push(v);
-      line.push(`val ${v.toFixed(5)}`);
-    }
-    o.log?.(line.join('  '));
+    position.batchInEpoch = 0;
+    await save();
+  } finally {
+    bar?.stop();
+    await runLog?.plot();
+    optimizer.dispose();
   }
   return {
-    steps,
-    epochs: o.epochs,
-    trainLoss,
-    validationLoss,
-    finalLoss: trainLoss[trainLoss.length - 1] ?? Number.NaN,
-    seconds: (performance.now() - t0) / 1000,
+    steps: position.step,
+    epochs: position.epochs,
+    stepLoss: position.stepLoss,
+    finalLoss: position.epochs[position.epochs.length - 1]?.trainLoss ?? Number.NaN,
+    seconds: position.elapsedSeconds,
+    resumedFromStep,
   };
 }

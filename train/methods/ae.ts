@@ -1,107 +1,76 @@
 // Undercomplete autoencoder: minimise the reconstruction loss L(x, g(f(x))) through a bottleneck.
 // Composed from the MLP builder, the MSE loss and the shared loop; exported as one ONNX graph
 // x → (embedding, reconstruction).
-import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
-import { loadMnist, MNIST_SPLIT } from '../data/mnist';
-import { spreadSubset } from '../data/subset';
+import type * as tf from '@tensorflow/tfjs';
 import { reconstructionMetrics } from '../eval/reconstruction';
-import { writeModelArtifact } from '../export/artifact';
+import { IMAGE_INPUT, writeModelArtifact } from '../export/artifact';
 import { exportLayersModel } from '../export/layers-model';
 import { layersModelParity, PARITY_TOLERANCE } from '../export/parity';
-import { fit } from '../loop/fit';
+import { trainLoop } from '../loop/fit';
 import { meanSquaredError } from '../losses/reconstruction';
 import { buildMlpAutoencoder } from '../models/mlp-autoencoder';
+import { batchImages, type Method, type MethodContext } from './method';
 
-export const AeConfigSchema = z
-  .object({
-    name: z.string().default('mnist-mlp-ae'),
-    version: z.string().default('1.0.0'),
-    dataset: z.literal('mnist').default('mnist'),
-    epochs: z.number().int().positive().default(30),
-    batchSize: z.number().int().positive().default(128),
-    learningRate: z.number().positive().default(1e-3),
-    seed: z.number().int().nonnegative().default(1),
-    hidden: z.array(z.number().int().positive()).default([512, 128]),
-    bottleneck: z.number().int().positive().default(32),
-    /** Use only the first n training images (tests and smoke runs); 0 = all. */
-    trainLimit: z.number().int().nonnegative().default(0),
-  })
-  .strict();
-export type AeConfig = z.infer<typeof AeConfigSchema>;
-
-export interface AeRunContext {
-  modelsDir: string;
-  command: string;
-  backend: string;
-  log: (line: string) => void;
-}
-
-export async function trainAutoencoder(config: AeConfig, ctx: AeRunContext) {
-  const { train, test } = loadMnist();
-  const images = spreadSubset(train, config.trainLimit).images;
+async function run(ctx: MethodContext) {
+  const { config: c, data } = ctx;
   const { model } = buildMlpAutoencoder({
     inputDim: 784,
-    hidden: config.hidden,
-    bottleneck: config.bottleneck,
-    seed: config.seed,
+    hidden: c.hidden,
+    bottleneck: c.bottleneck,
+    seed: c.seed,
   });
   const reconstruct = (x: tf.Tensor2D) => (model.apply(x) as tf.Tensor[])[1] as tf.Tensor2D;
-  const optimizer = tf.train.adam(config.learningRate);
-  ctx.log(
-    `training ${config.name}: ${images.length / 784} images, ${config.epochs} epochs, batch ${config.batchSize}`,
-  );
-  const history = fit({
-    images,
-    dim: 784,
-    epochs: config.epochs,
-    batchSize: config.batchSize,
-    seed: config.seed,
-    optimizer,
-    loss: (x) => meanSquaredError(x, reconstruct(x)),
-    validation: test.images,
+  const reconstructionLoss = (set: typeof data.train) => (indices: Uint32Array) => {
+    const x = batchImages(set, indices);
+    return meanSquaredError(x, reconstruct(x));
+  };
+  ctx.log(`training ${c.name}: ${data.train.count} images, ${c.epochs} epochs, batch ${c.batchSize}`);
+  const history = await trainLoop({
+    model,
+    count: data.train.count,
+    loss: reconstructionLoss(data.train),
+    validationCount: data.test.count,
+    validationLoss: reconstructionLoss(data.test),
+    config: c,
+    runDir: ctx.runDir,
+    resolvedConfig: c,
+    backend: ctx.backend,
+    resume: c.resume,
+    signal: ctx.signal,
     log: ctx.log,
   });
-  optimizer.dispose();
 
-  const metrics = reconstructionMetrics(test.images, reconstruct);
+  const metrics = reconstructionMetrics(data.test.images, reconstruct);
   const onnx = exportLayersModel(model, { inputNames: ['x'], outputNames: ['embedding', 'reconstruction'] });
   const parity = await layersModelParity(
     model,
     onnx,
-    { name: 'x', data: test.images.subarray(0, 64 * 784), shape: [64, 784] },
+    { name: 'x', data: data.test.images.subarray(0, 64 * 784), shape: [Math.min(64, data.test.count), 784] },
     ['embedding', 'reconstruction'],
   );
   if (parity.maxAbsError > PARITY_TOLERANCE) {
     throw new Error(`export parity failed: max abs error ${parity.maxAbsError} > ${PARITY_TOLERANCE}`);
   }
   const artifact = writeModelArtifact(
-    ctx.modelsDir,
+    c.modelsDir,
     {
-      name: config.name,
-      version: config.version,
+      name: c.name,
+      version: c.version,
       method: 'ae',
-      description: `Undercomplete MLP autoencoder 784→${config.hidden.join('→')}→${config.bottleneck} (mirrored decoder, sigmoid output), MSE reconstruction loss`,
+      description: `Undercomplete MLP autoencoder 784→${c.hidden.join('→')}→${c.bottleneck} (mirrored decoder, sigmoid output), MSE reconstruction loss`,
       tasks: ['embed', 'reconstruct'],
-      dataset: { name: 'mnist', split: MNIST_SPLIT, trainSize: images.length / 784, testSize: test.count },
-      input: {
-        name: 'x',
-        shape: [null, 784],
-        dtype: 'float32',
-        layout: '28x28-row-major',
-        range: [0, 1],
-        polarity: 'ink-is-1',
-      },
+      dataset: { name: c.dataset, split: data.split, trainSize: data.train.count, testSize: data.test.count },
+      input: IMAGE_INPUT,
       outputs: {
-        embedding: { name: 'embedding', shape: [config.bottleneck] },
+        embedding: { name: 'embedding', shape: [c.bottleneck] },
         reconstruction: { name: 'reconstruction', shape: [784] },
       },
       onnx: { parityMaxAbsError: parity.maxAbsError },
       training: {
         command: ctx.command,
         backend: ctx.backend,
-        config,
-        epochs: history.epochs,
+        config: c,
+        epochs: c.epochs,
         steps: history.steps,
         finalLoss: history.finalLoss,
         durationSeconds: Math.round(history.seconds * 10) / 10,
@@ -114,5 +83,11 @@ export async function trainAutoencoder(config: AeConfig, ctx: AeRunContext) {
   ctx.log(
     `test mse ${metrics.mse.toFixed(5)}  psnr ${metrics.psnr.toFixed(2)} dB  parity ${parity.maxAbsError.toExponential(1)}  → ${artifact.dir}`,
   );
-  return { artifact, history, metrics };
+  return { artifact, finalLoss: history.finalLoss, metrics: { mse: metrics.mse, psnr: metrics.psnr } };
 }
+
+export const ae: Method = {
+  description: 'undercomplete MLP autoencoder (784→512→128→32→…→784), MSE reconstruction loss',
+  preset: { name: 'mnist-mlp-ae', dataset: 'mnist', epochs: 30, batchSize: 128 },
+  run,
+};

@@ -2,12 +2,18 @@
 // One functional model with two outputs, so a single ONNX graph serves both /embed and /reconstruct.
 import * as tf from '@tensorflow/tfjs';
 
+export type CodeActivation = 'linear' | 'relu' | 'sigmoid';
+
 export interface MlpAutoencoderOptions {
   inputDim: number;
-  /** Widths of the encoder's hidden layers; the decoder mirrors them. */
+  /** Widths of the encoder's hidden layers. */
   hidden: readonly number[];
+  /** Widths of the decoder's hidden layers (default: the encoder's, mirrored). */
+  decoderHidden?: readonly number[];
   /** Size of the code h (the information bottleneck). */
   bottleneck: number;
+  /** Activation of the code layer: linear (plain AE), relu (sparse AE), sigmoid (contractive AE). */
+  codeActivation?: CodeActivation;
   /** Seed for the weight initialisers, so the same seed builds the same network. */
   seed: number;
 }
@@ -24,7 +30,7 @@ export function buildMlpAutoencoder(o: MlpAutoencoderOptions): Autoencoder {
     );
   }
   let seed = o.seed;
-  const dense = (units: number, activation: 'relu' | 'linear' | 'sigmoid', name: string) =>
+  const dense = (units: number, activation: CodeActivation, name: string) =>
     tf.layers.dense({
       units,
       activation,
@@ -36,9 +42,9 @@ export function buildMlpAutoencoder(o: MlpAutoencoderOptions): Autoencoder {
   o.hidden.forEach((units, i) => {
     h = dense(units, 'relu', `encoder_${i}`).apply(h) as tf.SymbolicTensor;
   });
-  const code = dense(o.bottleneck, 'linear', 'embedding').apply(h) as tf.SymbolicTensor;
+  const code = dense(o.bottleneck, o.codeActivation ?? 'linear', 'embedding').apply(h) as tf.SymbolicTensor;
   let y = code;
-  [...o.hidden].reverse().forEach((units, i) => {
+  (o.decoderHidden ?? [...o.hidden].reverse()).forEach((units, i) => {
     y = dense(units, 'relu', `decoder_${i}`).apply(y) as tf.SymbolicTensor;
   });
   const reconstruction = dense(o.inputDim, 'sigmoid', 'reconstruction').apply(y) as tf.SymbolicTensor;

@@ -1,0 +1,90 @@
+// Every training default in one place (as nanoGPT keeps them), validated by zod. Presets per method
+// override a few keys; the CLI overrides any key; unknown keys are errors. The resolved config is
+// written into the checkpoint and the manifest so a run can be resumed and explained.
+import { z } from 'zod';
+import { CORRUPTIONS } from '../augment/corrupt';
+
+export const BACKENDS = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export const DATASETS = ['mnist', 'fashion-mnist', 'folder'] as const;
+export const LR_SCHEDULES = ['constant', 'cosine', 'step'] as const;
+
+const positiveInt = z.number().int().positive();
+
+export const TrainConfigSchema = z
+  .object({
+    // what and where
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,63}$/)
+      .default('mnist-mlp-ae')
+      .describe('model name under models/'),
+    version: z
+      .string()
+      .regex(/^\d+\.\d+\.\d+$/)
+      .default('1.0.0')
+      .describe('version written into the manifest'),
+    dataset: z.enum(DATASETS).default('mnist').describe('training data'),
+    dataDir: z
+      .string()
+      .optional()
+      .describe('folder of the dataset files (fashion-mnist IDX files, or images)'),
+    trainLimit: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe('use only N training images, spread over classes (0 = all)'),
+    modelsDir: z.string().default('models').describe('where the exported model is written'),
+    runsDir: z
+      .string()
+      .default('runs')
+      .describe('checkpoints, metrics.jsonl and loss plot go to <runs-dir>/<name>/'),
+    // optimisation
+    epochs: positiveInt.default(30).describe('passes over the training split'),
+    batchSize: positiveInt.default(128).describe('images per optimizer step'),
+    learningRate: z.number().positive().default(1e-3).describe('peak Adam step size'),
+    lrSchedule: z.enum(LR_SCHEDULES).default('cosine').describe('learning-rate schedule after warm-up'),
+    warmupSteps: z.number().int().nonnegative().default(0).describe('linear warm-up steps'),
+    minLearningRate: z.number().nonnegative().default(0).describe('floor of the cosine schedule'),
+    seed: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(1)
+      .describe('seeds initialisation, shuffling and augmentation'),
+    // engine
+    backend: z.enum(BACKENDS).default('auto').describe('tfjs backend; auto picks the fastest that loads'),
+    checkpointEvery: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(500)
+      .describe('save a checkpoint every N steps (0 = only at the end)'),
+    resume: z.boolean().default(false).describe('continue from <runs-dir>/<name>/checkpoint'),
+    progress: z.boolean().default(true).describe('show a progress bar'),
+    // architecture
+    hidden: z.array(positiveInt).default([512, 128]).describe('encoder hidden widths (decoder mirrors them)'),
+    bottleneck: positiveInt.default(32).describe('code size h'),
+    convFilters: z.array(positiveInt).default([32, 64]).describe('filters of the conv layers (conv AE)'),
+    // the lecture's regularisers
+    sparsityWeight: z.number().nonnegative().default(1e-4).describe('λ of the sparse AE penalty λ‖h‖₁'),
+    contractiveWeight: z
+      .number()
+      .nonnegative()
+      .default(1e-3)
+      .describe('λ of the contractive penalty λ‖∂h/∂x‖²_F'),
+    corruption: z.enum(CORRUPTIONS).default('gaussian').describe('denoising AE corruption of x into x̃'),
+    noiseLevel: z
+      .number()
+      .nonnegative()
+      .default(0.5)
+      .describe('σ (gaussian) or p (masking, salt-and-pepper)'),
+    klWeight: z.number().nonnegative().default(1).describe('β, the weight of the KL term of the VAE'),
+  })
+  .strict();
+
+export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
+
+/** The keys of the schema, in declaration order (for --help and flag checking). */
+export const CONFIG_KEYS = Object.keys(TrainConfigSchema.shape) as (keyof TrainConfig)[];

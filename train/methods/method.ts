@@ -1,0 +1,38 @@
+// What every method gets from the CLI and gives back: a method is a short file composed from a
+// builder, a loss and the shared loop (STYLE.md), registered in methods/index.ts.
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig, TrainConfigInput } from '../config/schema';
+import { gatherBatch } from '../data/batches';
+import type { Dataset } from '../data/dataset';
+import { IMAGE_PIXELS } from '../data/dataset';
+import type { WrittenArtifact } from '../export/artifact';
+
+export interface MethodContext {
+  config: TrainConfig;
+  data: { train: Dataset; test: Dataset; split: string };
+  /** <runs-dir>/<name>: checkpoint, metrics.jsonl, loss.svg. */
+  runDir: string;
+  /** The exact command line, recorded in the manifest. */
+  command: string;
+  backend: string;
+  signal?: AbortSignal;
+  log: (line: string) => void;
+}
+
+export interface MethodResult {
+  artifact: WrittenArtifact;
+  finalLoss: number;
+  metrics: Record<string, number>;
+}
+
+export interface Method {
+  description: string;
+  /** The keys this method changes from the schema's defaults. */
+  preset: TrainConfigInput;
+  run(ctx: MethodContext): Promise<MethodResult>;
+}
+
+/** The images of `indices` as a [n, 784] tensor (only the batch is copied). */
+export function batchImages(data: Dataset, indices: Uint32Array): tf.Tensor2D {
+  return tf.tensor2d(gatherBatch(data, indices).images, [indices.length, IMAGE_PIXELS]);
+}
