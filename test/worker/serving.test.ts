@@ -6,6 +6,10 @@ import { type Device, detectDevice, executionProvidersFor } from '../../worker/r
 import { ModelSession } from '../../worker/runtime/model-session';
 import { RunQueue } from '../../worker/runtime/run-queue';
 import { SessionCache } from '../../worker/runtime/session-cache';
+import { decodeBase64 } from '../../worker/schemas/base64';
+import { JIGSAW_PERMUTATIONS, restoreTiles, shuffleTiles } from '../../worker/schemas/jigsaw';
+import { ROTATION_ANGLES, rotateCounterClockwise, uprightImage } from '../../worker/schemas/rotation';
+import { argmax, softmax } from '../../worker/serving/probabilities';
 import { bundledModels } from '../../worker/store/bundled-models.generated';
 import { type BundledModels, BundledStore } from '../../worker/store/bundled-store';
 import type { ModelStore } from '../../worker/store/model-store';
@@ -231,5 +235,61 @@ describe('RunQueue', () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(events).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
+  });
+});
+
+/** 0, 1, 2, … 783: every pixel distinct, so a wrong index shows. */
+const ramp = () => Float32Array.from({ length: 784 }, (_, i) => i);
+
+describe('rotation', () => {
+  it('turns counter-clockwise as numpy rot90: the top-right corner goes to the top-left', () => {
+    const turned = rotateCounterClockwise(ramp(), 1);
+    expect(turned[0]).toBe(27); // in[0][27]
+    expect(turned[27 * 28]).toBe(0); // in[0][0] ends bottom-left
+  });
+
+  it('puts an image turned by each class back upright, exactly', () => {
+    ROTATION_ANGLES.forEach((_, k) => {
+      expect(uprightImage(rotateCounterClockwise(ramp(), k), k)).toEqual(ramp());
+    });
+  });
+});
+
+describe('jigsaw', () => {
+  it('has the 24 permutations of 4 tiles in lexicographic order', () => {
+    expect(JIGSAW_PERMUTATIONS).toHaveLength(24);
+    expect(JIGSAW_PERMUTATIONS[0]).toEqual([0, 1, 2, 3]);
+    expect(JIGSAW_PERMUTATIONS[1]).toEqual([0, 1, 3, 2]);
+    expect(JIGSAW_PERMUTATIONS[23]).toEqual([3, 2, 1, 0]);
+    const keys = JIGSAW_PERMUTATIONS.map((p) => p.join(''));
+    expect([...keys].sort()).toEqual(keys);
+  });
+
+  it('puts original tile p[k] at position k, and restores every permutation exactly', () => {
+    const shuffled = shuffleTiles(ramp(), [1, 0, 3, 2]);
+    expect(shuffled[0]).toBe(14); // the top-left of tile 1
+    for (const p of JIGSAW_PERMUTATIONS) expect(restoreTiles(shuffleTiles(ramp(), p), p)).toEqual(ramp());
+  });
+});
+
+describe('decodeBase64', () => {
+  it('reads plain base64, a data: URL and MIME line breaks alike', () => {
+    const bytes = [137, 80, 78, 71];
+    expect(Array.from(decodeBase64('iVBORw=='))).toEqual(bytes);
+    expect(Array.from(decodeBase64('iVBORw'))).toEqual(bytes);
+    expect(Array.from(decodeBase64('data:image/png;base64,iVBO\r\nRw=='))).toEqual(bytes);
+  });
+
+  it('rejects what is not base64', () => {
+    expect(() => decodeBase64('iVBORw=a')).toThrow('valid base64');
+    expect(() => decodeBase64('a')).toThrow('valid base64');
+    expect(() => decodeBase64('data:text/plain,hi')).toThrow('without ";base64"');
+  });
+});
+
+describe('probabilities', () => {
+  it('softmax does not overflow on large logits, and argmax takes the first of ties', () => {
+    expect(softmax([1000, 1000])).toEqual([0.5, 0.5]);
+    expect(argmax([0.2, 0.4, 0.4])).toBe(1);
   });
 });

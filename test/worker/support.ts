@@ -34,3 +34,61 @@ export function maxAbsDifference(a: readonly number[], b: readonly number[]): nu
   if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);
   return a.reduce((max, v, i) => Math.max(max, Math.abs(v - b[i]!)), 0);
 }
+
+/** Bytes as base64, without Node's Buffer (workerd has none). */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/**
+ * The first 33 bytes of a PNG (signature and IHDR) declaring `width`×`height`: all a decoder needs to
+ * allocate the pixels, so a "PNG bomb" unless the declared size is checked first. The CRC is not
+ * checked by header readers, so it is left zero.
+ */
+export function pngHeaderOnly(width: number, height: number): Uint8Array {
+  const bytes = new Uint8Array(33);
+  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(16, width);
+  view.setUint32(20, height);
+  bytes.set([8, 2, 0, 0, 0], 24); // 8-bit RGB, deflate, no filter, no interlace
+  return bytes;
+}
+
+/** images as an application/octet-stream body: float32 little-endian, N×784. */
+export function float32Init(
+  images: readonly (readonly number[])[],
+  query = '',
+): RequestInit & { query: string } {
+  const body = new Uint8Array(images.length * 784 * 4);
+  const view = new DataView(body.buffer);
+  images.flat().forEach((v, i) => {
+    view.setFloat32(i * 4, v, true);
+  });
+  return { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body, query };
+}
+
+/** A float32 little-endian answer as rows of its X-Shape. */
+export async function float32Rows(response: Response): Promise<number[][]> {
+  const [rows, columns] = (response.headers.get('x-shape') ?? '0,0').split(',').map(Number) as [
+    number,
+    number,
+  ];
+  const view = new DataView(await response.arrayBuffer());
+  return Array.from({ length: rows }, (_, r) =>
+    Array.from({ length: columns }, (_, c) => view.getFloat32((r * columns + c) * 4, true)),
+  );
+}
+
+/** The model endpoints that take images, with the task each needs in a manifest. */
+export const IMAGE_ENDPOINTS = [
+  { path: '/v1/embed', task: 'embed' },
+  { path: '/v1/reconstruct', task: 'reconstruct' },
+  { path: '/v1/denoise', task: 'denoise' },
+  { path: '/v1/cluster', task: 'cluster' },
+  { path: '/v1/rotation', task: 'rotation' },
+  { path: '/v1/jigsaw', task: 'jigsaw' },
+  { path: '/v1/classify', task: 'classify' },
+] as const;

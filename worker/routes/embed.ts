@@ -1,27 +1,37 @@
-// POST /v1/embed {model?, images} → {model, version, dims, embeddings}: the encoder's code h for each image.
-import { Hono } from 'hono';
-import { jsonBody } from '../http/json-body';
+// POST /v1/embed {model?, images} → {model, version, dims, embeddings}: the encoder's code h = f(x).
+import { z } from '@hono/zod-openapi';
+import { readImageRequest } from '../http/image-request';
 import { methodNotAllowed } from '../http/method-not-allowed';
-import { ImageBatchRequestSchema } from '../schemas/requests';
+import { float32Response, wantsFloat32 } from '../http/octet-stream';
+import { routesApp } from '../http/routes-app';
+import { batchToRows } from '../runtime/preprocess';
+import { answeredBy } from '../schemas/answer';
 import type { ModelRegistry } from '../serving/model-registry';
-import { runImagePipeline } from '../serving/pipeline';
+import { roleOutput, runImagePipeline } from '../serving/pipeline';
+import { imageRoute } from './image-route';
 
-export function embedRoutes(registry: ModelRegistry): Hono {
-  return new Hono()
-    .post('/v1/embed', jsonBody(ImageBatchRequestSchema), async (c) => {
-      const { manifest, outputs } = await runImagePipeline(
-        registry,
-        'embed',
-        ['embedding'],
-        c.req.valid('json'),
-      );
-      const embeddings = outputs['embedding']!;
-      return c.json({
-        model: manifest.name,
-        version: manifest.version,
-        dims: embeddings[0]?.length ?? 0,
-        embeddings,
-      });
+export const EmbedAnswerSchema = z
+  .object({ ...answeredBy, dims: z.number().int(), embeddings: z.array(z.array(z.number())) })
+  .openapi('EmbedAnswer');
+
+const route = imageRoute({
+  path: '/v1/embed',
+  summary: 'Embed images',
+  description: "Each image's embedding: the encoder's code h = f(x) (output role `embedding`)",
+  answer: EmbedAnswerSchema,
+  float32: 'N×dims embeddings',
+});
+
+export function embedRoutes(registry: ModelRegistry) {
+  return routesApp()
+    .openapi(route, async (c) => {
+      const request = await readImageRequest(c, c.req.valid('json'), c.req.valid('query'));
+      const result = await runImagePipeline(registry, 'embed', request);
+      const { tensor } = roleOutput(result, 'embed', 'embedding');
+      if (wantsFloat32(c)) return float32Response(c, result.manifest, result.count, tensor.data);
+      const embeddings = batchToRows(tensor);
+      const { name: model, version } = result.manifest;
+      return c.json({ model, version, dims: embeddings[0]?.length ?? 0, embeddings }, 200);
     })
-    .all('/v1/embed', methodNotAllowed(['POST']));
+    .all(route.path, methodNotAllowed(['POST']));
 }

@@ -1,34 +1,47 @@
 // POST /v1/reconstruct {model?, images} → {model, version, images, mse}: the decoder's x̂ = g(f(x)) and
 // the reconstruction loss per image, mean((x − x̂)²) over the 784 pixels (the autoencoder lecture's L_rec).
-import { Hono } from 'hono';
-import { jsonBody } from '../http/json-body';
+import { z } from '@hono/zod-openapi';
+import { readImageRequest } from '../http/image-request';
 import { methodNotAllowed } from '../http/method-not-allowed';
-import { ImageBatchRequestSchema } from '../schemas/requests';
+import { float32Response, wantsFloat32 } from '../http/octet-stream';
+import { routesApp } from '../http/routes-app';
+import { batchToRows } from '../runtime/preprocess';
+import { answeredBy, ImageRowsSchema } from '../schemas/answer';
 import type { ModelRegistry } from '../serving/model-registry';
-import { runImagePipeline } from '../serving/pipeline';
+import { roleOutput, runImagePipeline } from '../serving/pipeline';
+import { imageRoute } from './image-route';
 
-export function reconstructRoutes(registry: ModelRegistry): Hono {
-  return new Hono()
-    .post('/v1/reconstruct', jsonBody(ImageBatchRequestSchema), async (c) => {
-      const request = c.req.valid('json');
-      const { manifest, outputs } = await runImagePipeline(
-        registry,
-        'reconstruct',
-        ['reconstruction'],
-        request,
-      );
-      const images = outputs['reconstruction']!;
-      return c.json({
-        model: manifest.name,
-        version: manifest.version,
-        images,
-        mse: images.map((reconstruction, i) => meanSquaredError(request.images[i]!, reconstruction)),
-      });
+export const ReconstructAnswerSchema = z
+  .object({
+    ...answeredBy,
+    images: ImageRowsSchema,
+    mse: z.array(z.number()).openapi({ description: 'mean((x − x̂)²) over the 784 pixels, per image' }),
+  })
+  .openapi('ReconstructAnswer');
+
+const route = imageRoute({
+  path: '/v1/reconstruct',
+  summary: 'Reconstruct images',
+  description: 'x̂ = g(f(x)) for each image (output role `reconstruction`) and its reconstruction error',
+  answer: ReconstructAnswerSchema,
+  float32: 'N×784 reconstructions (no mse)',
+});
+
+export function reconstructRoutes(registry: ModelRegistry) {
+  return routesApp()
+    .openapi(route, async (c) => {
+      const request = await readImageRequest(c, c.req.valid('json'), c.req.valid('query'));
+      const result = await runImagePipeline(registry, 'reconstruct', request);
+      const { tensor } = roleOutput(result, 'reconstruct', 'reconstruction');
+      if (wantsFloat32(c)) return float32Response(c, result.manifest, result.count, tensor.data);
+      const images = batchToRows(tensor);
+      const mse = images.map((reconstruction, i) => meanSquaredError(request.images[i]!, reconstruction));
+      return c.json({ model: result.manifest.name, version: result.manifest.version, images, mse }, 200);
     })
-    .all('/v1/reconstruct', methodNotAllowed(['POST']));
+    .all(route.path, methodNotAllowed(['POST']));
 }
 
-export function meanSquaredError(x: readonly number[], reconstruction: readonly number[]): number {
+export function meanSquaredError(x: ArrayLike<number>, reconstruction: ArrayLike<number>): number {
   let sum = 0;
   for (let i = 0; i < x.length; i++) sum += (x[i]! - reconstruction[i]!) ** 2;
   return sum / x.length;

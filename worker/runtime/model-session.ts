@@ -58,13 +58,22 @@ export class ModelSession {
       const results = await this.#session.run(ortFeeds);
       const outputs: Record<string, Float32Tensor> = {};
       for (const [name, tensor] of Object.entries(results)) {
-        if (!(tensor.data instanceof Float32Array))
-          throw new Error(`Output "${name}" is ${tensor.type}, not float32`);
-        outputs[name] = { data: tensor.data, dims: tensor.dims };
+        outputs[name] = { data: asFloat32(name, tensor), dims: tensor.dims };
       }
       return outputs;
     });
   }
+}
+
+/**
+ * Integer outputs (k-means' int64 cluster index) become float32 like every other output: exact for
+ * |v| < 2²⁴, far beyond any class or cluster count; other types are a model bug.
+ */
+function asFloat32(name: string, tensor: ort.Tensor): Float32Array {
+  const { data } = tensor;
+  if (data instanceof Float32Array) return data;
+  if (data instanceof BigInt64Array || data instanceof Int32Array) return Float32Array.from(data, Number);
+  throw new Error(`Output "${name}" is ${tensor.type}, not float32, int32 or int64`);
 }
 
 function quoteAll(names: readonly string[]): string {

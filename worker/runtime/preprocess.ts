@@ -1,8 +1,9 @@
-// Images as validated JSON (each 784 numbers in [0, 1]) → one float32 batch N×784, the model input.
+// Validated images (each a Float32Array of 784 values in [0, 1]) → one float32 batch N×784, the model
+// input; and the inverse for outputs, rows of an N×D batch as plain number arrays for JSON.
 import { IMAGE_SIZE } from '../schemas/image';
 import type { Float32Tensor } from './model-session';
 
-export function imagesToBatch(images: readonly (readonly number[])[]): Float32Tensor {
+export function imagesToBatch(images: readonly Float32Array[]): Float32Tensor {
   const data = new Float32Array(images.length * IMAGE_SIZE);
   images.forEach((image, i) => {
     if (image.length !== IMAGE_SIZE)
@@ -12,7 +13,6 @@ export function imagesToBatch(images: readonly (readonly number[])[]): Float32Te
   return { data, dims: [images.length, IMAGE_SIZE] };
 }
 
-/** The inverse for outputs: rows of a N×D batch as plain number arrays for JSON. */
 export function batchToRows(tensor: Float32Tensor): number[][] {
   const [rows = 0] = tensor.dims;
   const width = rows === 0 ? 0 : tensor.data.length / rows;

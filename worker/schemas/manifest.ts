@@ -105,6 +105,23 @@ export const ManifestSchema = z
         durationSeconds: z.number().nonnegative(),
       })
       .strict(),
+    /**
+     * A second graph that maps a latent code to an image (VAE decoder), for /v1/generate:
+     * z [N, dims] ~ N(0, I) → image [N, 784].
+     */
+    generator: z
+      .object({
+        file: z.string().regex(/^[\w.-]+\.onnx$/),
+        sha256: Sha256Schema,
+        bytes: z.number().int().positive(),
+        latent: z.object({ name: z.string().min(1), dims: z.number().int().positive() }).strict(),
+        output: OutputSpecSchema,
+        parityMaxAbsError: z.number().nonnegative(),
+      })
+      .strict()
+      .optional(),
+    /** Class names indexed by the `probabilities` output (classifiers; e.g. Fashion-MNIST's ten). */
+    classNames: z.array(z.string().min(1)).min(2).optional(),
     /** Test-split metrics, e.g. { mse, psnr }. */
     metrics: z.record(z.string(), z.number()),
     createdAt: z.iso.datetime(),

@@ -1,6 +1,7 @@
-// Request bodies of the image endpoints (/v1/embed, /v1/reconstruct, …): {model?, images}.
-import { z } from 'zod';
-import { describeValue, ImageSchema } from './image';
+// Request bodies and query strings of the model endpoints. These schemas validate every request AND
+// are what /openapi.json is generated from, so the documented contract cannot drift from the checks.
+import { z } from '@hono/zod-openapi';
+import { decodeImages, describeValue, ImageSchema } from './image';
 
 export const MAX_IMAGES = 256;
 
@@ -14,19 +15,67 @@ export const ImagesSchema = z
   .min(1, { error: 'must contain at least 1 image' })
   .max(MAX_IMAGES, {
     error: (issue) => `must contain at most ${MAX_IMAGES} images, got ${(issue.input as unknown[]).length}`,
+  })
+  .transform(decodeImages)
+  .openapi({ description: `1–${MAX_IMAGES} images` });
+
+const ModelNameSchema = z
+  .string({ error: (issue) => `must be a model name, got ${describeValue(issue.input)}` })
+  .openapi({
+    description: "Omitted: the endpoint's default model from models/index.json",
+    example: 'mnist-mlp-ae',
   });
 
-export const ImageBatchRequestSchema = z.strictObject(
-  {
-    /** Omitted: the endpoint's default model from models/index.json. */
-    model: z
-      .string({ error: (issue) => `must be a model name, got ${describeValue(issue.input)}` })
-      .optional(),
-    images: ImagesSchema,
-  },
-  {
-    error: (issue) =>
-      issue.code === 'invalid_type' ? `must be a JSON object, got ${describeValue(issue.input)}` : undefined,
-  },
-);
+const jsonObject = {
+  error: (issue: { code: string; input?: unknown }) =>
+    issue.code === 'invalid_type' ? `must be a JSON object, got ${describeValue(issue.input)}` : undefined,
+};
+
+export const ImageBatchRequestSchema = z
+  .strictObject({ model: ModelNameSchema.optional(), images: ImagesSchema }, jsonObject)
+  .openapi('ImageBatchRequest');
 export type ImageBatchRequest = z.infer<typeof ImageBatchRequestSchema>;
+
+/** `?model=`: how an application/octet-stream body (which has no JSON fields) names its model. */
+export const ModelQuerySchema = z.strictObject({
+  model: ModelNameSchema.optional().openapi({
+    param: { name: 'model', in: 'query' },
+    description: 'Selects the model for an application/octet-stream body (a JSON body may name it instead)',
+  }),
+});
+
+/**
+ * float32 little-endian, N×784 row-major: the same images as JSON, 4 bytes a pixel. Documentation
+ * only (the route reads the bytes itself); typed `never` so that it adds nothing to the JSON input
+ * type that the typed client sees.
+ */
+export const Float32ImagesBodySchema = z.custom<never>().openapi({
+  type: 'string',
+  format: 'binary',
+  description: `float32 little-endian, N×${784} row-major (N = 1–${MAX_IMAGES}), each value in [0, 1]`,
+});
+
+export const MAX_GENERATE = 256;
+
+export const GenerateRequestSchema = z
+  .strictObject(
+    {
+      model: ModelNameSchema.optional(),
+      count: z
+        .number({ error: (issue) => `must be a whole number, got ${describeValue(issue.input)}` })
+        .int({ error: (issue) => `must be a whole number, got ${describeValue(issue.input)}` })
+        .min(1, { error: 'must be at least 1' })
+        .max(MAX_GENERATE, { error: `must be at most ${MAX_GENERATE}` })
+        .openapi({ description: 'How many images to sample from the prior', example: 8 }),
+      seed: z
+        .number({ error: (issue) => `must be a whole number, got ${describeValue(issue.input)}` })
+        .int({ error: (issue) => `must be a whole number, got ${describeValue(issue.input)}` })
+        .min(0, { error: 'must be in [0, 4294967295]' })
+        .max(0xffffffff, { error: 'must be in [0, 4294967295]' })
+        .optional()
+        .openapi({ description: 'Same seed, same model version → same images. Omitted: a random seed' }),
+    },
+    jsonObject,
+  )
+  .openapi('GenerateRequest');
+export type GenerateRequest = z.infer<typeof GenerateRequestSchema>;

@@ -50,6 +50,37 @@ export class ModelRegistry {
 
   /** The model that answers `task`: the requested one, else the task's default from the index. */
   async forTask(task: Task, requested?: string): Promise<ServableModel> {
+    const stored = await this.#resolve(task, requested);
+    const { manifest } = stored;
+    const session = await this.#sessions.get(sessionKey(manifest.name, manifest.version), () =>
+      this.#createSession(stored),
+    );
+    return { manifest, session };
+  }
+
+  /**
+   * The decoder graph of a model that can generate (manifest.generator): a second ONNX file whose input
+   * is a latent code z [N, dims] and whose output is an image [N, 784]. Cached apart from the main graph.
+   */
+  async forGenerator(requested?: string): Promise<ServableModel & { generator: Generator }> {
+    const stored = await this.#resolve('generate', requested);
+    const { manifest, generatorBytes } = stored;
+    const generator = manifest.generator;
+    if (generator === undefined || generatorBytes === undefined) {
+      const missing =
+        generator === undefined ? 'its manifest has no "generator"' : `${generator.file} is not bundled`;
+      throw modelUnavailable(manifest.name, `it lists task "generate" but ${missing}`);
+    }
+    const key = `${sessionKey(manifest.name, manifest.version)}#generator`;
+    const session = await this.#sessions.get(key, async () => {
+      const created = await this.#checkedSession(manifest.name, generator, generatorBytes);
+      checkGraphNames(manifest.name, created, generator.latent.name, { generated: generator.output.name });
+      return created;
+    });
+    return { manifest, session, generator };
+  }
+
+  async #resolve(task: Task, requested: string | undefined): Promise<StoredModel> {
     const index = await this.index();
     const name = requested ?? index.defaults[task];
     if (name === undefined) {
@@ -67,11 +98,7 @@ export class ModelRegistry {
         `Model "${name}" cannot ${task}; ${await this.#whoCan(task)}`,
       );
     }
-    const { manifest } = stored;
-    const session = await this.#sessions.get(sessionKey(manifest.name, manifest.version), () =>
-      this.#createSession(stored),
-    );
-    return { manifest, session };
+    return stored;
   }
 
   async #load(name: string): Promise<StoredModel> {
@@ -87,44 +114,53 @@ export class ModelRegistry {
   }
 
   async #createSession({ manifest, bytes }: StoredModel): Promise<ModelSession> {
+    const session = await this.#checkedSession(manifest.name, manifest.onnx, bytes);
+    const outputs = Object.fromEntries(Object.entries(manifest.outputs).map(([role, o]) => [role, o.name]));
+    checkGraphNames(manifest.name, session, manifest.input.name, outputs);
+    return session;
+  }
+
+  /** A session for bytes that match their sha256 in the manifest; any failure is a 503 for this model only. */
+  async #checkedSession(
+    name: string,
+    graph: { file: string; sha256: string },
+    bytes: ArrayBuffer,
+  ): Promise<ModelSession> {
     const actual = await sha256Hex(bytes);
-    if (actual !== manifest.onnx.sha256) {
+    if (actual !== graph.sha256) {
       throw modelUnavailable(
-        manifest.name,
-        `the sha256 of ${manifest.onnx.file} is ${actual}, but its manifest says ${manifest.onnx.sha256}`,
+        name,
+        `the sha256 of ${graph.file} is ${actual}, but its manifest says ${graph.sha256}`,
       );
     }
-    let session: ModelSession;
     try {
-      session = await ModelSession.create(bytes, this.device);
+      return await ModelSession.create(bytes, this.device);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw modelUnavailable(
-        manifest.name,
-        `onnxruntime cannot load ${manifest.onnx.file}: ${reason}`,
-        error,
-      );
+      throw modelUnavailable(name, `onnxruntime cannot load ${graph.file}: ${reason}`, error);
     }
-    checkGraphMatchesManifest(manifest, session);
-    return session;
   }
 }
 
+export type Generator = NonNullable<Manifest['generator']>;
+
 /** The manifest names the graph's input and outputs; a mismatch would otherwise fail every request. */
-function checkGraphMatchesManifest(manifest: Manifest, session: ModelSession): void {
-  if (!session.inputNames.includes(manifest.input.name)) {
+function checkGraphNames(
+  name: string,
+  session: ModelSession,
+  input: string,
+  outputsByRole: Readonly<Record<string, string>>,
+): void {
+  if (!session.inputNames.includes(input)) {
     const graphInputs = session.inputNames.join(', ');
-    throw modelUnavailable(
-      manifest.name,
-      `its graph has no input "${manifest.input.name}" (graph inputs: ${graphInputs})`,
-    );
+    throw modelUnavailable(name, `its graph has no input "${input}" (graph inputs: ${graphInputs})`);
   }
-  for (const [role, output] of Object.entries(manifest.outputs)) {
-    if (!session.outputNames.includes(output.name)) {
+  for (const [role, output] of Object.entries(outputsByRole)) {
+    if (!session.outputNames.includes(output)) {
       const graphOutputs = session.outputNames.join(', ');
       throw modelUnavailable(
-        manifest.name,
-        `its graph has no output "${output.name}" for role "${role}" (graph outputs: ${graphOutputs})`,
+        name,
+        `its graph has no output "${output}" for role "${role}" (graph outputs: ${graphOutputs})`,
       );
     }
   }

@@ -1,38 +1,53 @@
 // The steps every image endpoint shares (as transformers.js pipelines): prepare the model for the
-// task, preprocess the images into a batch, run, and pick the outputs by the roles the manifest names.
+// task, stack the images into one batch, run, and pick outputs by the roles the manifest names.
 import { modelUnavailable } from '../http/api-error';
-import { batchToRows, imagesToBatch } from '../runtime/preprocess';
+import type { Float32Tensor } from '../runtime/model-session';
+import { imagesToBatch } from '../runtime/preprocess';
 import type { Manifest, Task } from '../schemas/manifest';
-import type { ImageBatchRequest } from '../schemas/requests';
 import type { ModelRegistry } from './model-registry';
+
+/** What a route hands the pipeline: validated images (JSON, base64 or float32 alike) and a model name. */
+export interface ImageRequest {
+  model?: string | undefined;
+  images: readonly Float32Array[];
+}
 
 export interface PipelineResult {
   manifest: Manifest;
-  /** Output rows per role, e.g. { embedding: number[N][32] }. */
-  outputs: Record<string, number[][]>;
+  /** Images in the batch (the first dimension of every output). */
+  count: number;
+  /** The graph's outputs by role ("embedding", "reconstruction", …), for each role the manifest lists. */
+  outputs: Record<string, Float32Tensor>;
 }
 
 export async function runImagePipeline(
   registry: ModelRegistry,
   task: Task,
-  roles: readonly string[],
-  request: ImageBatchRequest,
+  request: ImageRequest,
 ): Promise<PipelineResult> {
   const { manifest, session } = await registry.forTask(task, request.model);
-  const outputNames = roles.map((role) => outputNameFor(manifest, task, role));
   const results = await session.run({ [manifest.input.name]: imagesToBatch(request.images) });
-  const outputs: Record<string, number[][]> = {};
-  roles.forEach((role, i) => {
-    outputs[role] = batchToRows(results[outputNames[i]!]!);
-  });
-  return { manifest, outputs };
+  const outputs: Record<string, Float32Tensor> = {};
+  for (const [role, output] of Object.entries(manifest.outputs)) {
+    const tensor = results[output.name];
+    if (tensor !== undefined) outputs[role] = tensor;
+  }
+  return { manifest, count: request.images.length, outputs };
 }
 
-/** Output names are read from the manifest, never hard-coded: exporters may name graph outputs freely. */
-function outputNameFor(manifest: Manifest, task: Task, role: string): string {
-  const output = manifest.outputs[role];
-  if (output === undefined) {
-    throw modelUnavailable(manifest.name, `it lists task "${task}" but its manifest has no "${role}" output`);
+/**
+ * The output in the first of `roles` the model has. Output names are read from the manifest, never
+ * hard-coded; a model that lists the task but lacks every role is misconfigured: 503, not a 500.
+ */
+export function roleOutput(
+  { manifest, outputs }: PipelineResult,
+  task: Task,
+  ...roles: string[]
+): { role: string; tensor: Float32Tensor } {
+  for (const role of roles) {
+    const tensor = outputs[role];
+    if (tensor !== undefined) return { role, tensor };
   }
-  return output.name;
+  const wanted = roles.map((role) => `"${role}"`).join(' or ');
+  throw modelUnavailable(manifest.name, `it lists task "${task}" but its manifest has no ${wanted} output`);
 }

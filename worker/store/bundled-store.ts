@@ -8,7 +8,7 @@ import type { ModelStore, StoredModel } from './model-store';
 /** The raw bundle: JSON as imported (validated here, not trusted) and model.onnx as a Data module. */
 export interface BundledModels {
   index: unknown;
-  models: Readonly<Record<string, { manifest: unknown; onnx: ArrayBuffer }>>;
+  models: Readonly<Record<string, { manifest: unknown; onnx: ArrayBuffer; generator?: ArrayBuffer }>>;
 }
 
 export class BundledStore implements ModelStore {
@@ -39,6 +39,6 @@ export class BundledStore implements ModelStore {
     if (parsed.data.name !== name) {
       throw modelUnavailable(name, `its manifest.json names a different model, "${parsed.data.name}"`);
     }
-    return { manifest: parsed.data, bytes: entry.onnx };
+    return { manifest: parsed.data, bytes: entry.onnx, generatorBytes: entry.generator };
   }
 }

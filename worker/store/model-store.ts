@@ -6,6 +6,8 @@ export interface StoredModel {
   manifest: Manifest;
   /** The model.onnx bytes, not yet checked against `manifest.onnx.sha256`. */
   bytes: ArrayBuffer;
+  /** The generator graph's bytes (`manifest.generator.file`), for models that can generate. */
+  generatorBytes?: ArrayBuffer | undefined;
 }
 
 export interface ModelStore {

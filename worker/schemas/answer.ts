@@ -1,0 +1,10 @@
+// Fields every model endpoint answers with, so a client always knows which artefact produced a result.
+import { z } from '@hono/zod-openapi';
+
+export const answeredBy = {
+  model: z.string().openapi({ example: 'mnist-mlp-ae' }),
+  version: z.string().openapi({ example: '1.0.0' }),
+};
+
+/** N images of 784 numbers (28×28 row-major, 1 = ink). */
+export const ImageRowsSchema = z.array(z.array(z.number()).length(784));
