@@ -80,6 +80,52 @@ export const TrainConfigSchema = z
       .default(0.5)
       .describe('σ (gaussian) or p (masking, salt-and-pepper)'),
     klWeight: z.number().nonnegative().default(1).describe('β, the weight of the KL term of the VAE'),
+    // self-supervised methods (rotnet, jigsaw, simclr) and the downstream probe
+    representationDim: positiveInt
+      .default(128)
+      .describe('width of the conv encoder representation h (rotnet, jigsaw, simclr, probe baseline)'),
+    temperature: z.number().positive().default(0.5).describe('τ of the SimCLR NT-Xent loss'),
+    projectionHidden: positiveInt.default(128).describe('hidden width of the SimCLR projection head g'),
+    projectionDim: positiveInt.default(64).describe('size of z = g(h), where NT-Xent is applied'),
+    labelFractions: z
+      .array(z.number().positive().max(1))
+      .default([0.01, 0.1, 1])
+      .describe('shares of the training labels for the linear probes (class-balanced, seeded)'),
+    probeEpochs: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(30)
+      .describe('passes of each linear probe over its labelled subset, at least 500 steps (0 = no probes)'),
+    encoder: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,63}$/)
+      .optional()
+      .describe('probe: the committed encoder under --models-dir whose embedding is probed'),
+    baselineEpochs: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(10)
+      .describe('probe: epochs of the from-scratch supervised baseline per label share, at least 300 steps (0 = none)'),
+    // closed-form and clustering methods
+    components: positiveInt.default(32).describe('PCA: principal components kept (the embedding size k)'),
+    k: positiveInt.default(10).describe('k-means: number of clusters'),
+    restarts: positiveInt.default(5).describe('k-means: k-means++ restarts, the lowest inertia wins'),
+    maxIterations: positiveInt.default(100).describe('k-means: at most this many Lloyd iterations'),
+    tolerance: z
+      .number()
+      .nonnegative()
+      .default(1e-4)
+      .describe('k-means: stop when the inertia falls by less than this fraction'),
+    features: z
+      .string()
+      .regex(
+        /^(pixels|(pca|encoder):[a-z0-9][a-z0-9-]{0,63})$/,
+        'features must be pixels, pca:<model> or encoder:<model>',
+      )
+      .default('pixels')
+      .describe('k-means: cluster raw pixels, or the embedding of a model under models/'),
   })
   .strict();
 

@@ -11,9 +11,17 @@ import {
 } from '../../worker/schemas/manifest';
 import { IR_VERSION, OPSET } from './onnx-graph';
 
-export type ManifestDraft = Omit<Manifest, 'onnx' | 'createdAt'> & {
+export type ManifestDraft = Omit<Manifest, 'onnx' | 'createdAt' | 'generator'> & {
   onnx: Pick<Manifest['onnx'], 'parityMaxAbsError'>;
 };
+
+/** The decoder graph of a generative model, written beside model.onnx as generator.onnx. */
+export interface GeneratorDraft {
+  bytes: Uint8Array;
+  latent: { name: string; dims: number };
+  output: { name: string; shape: number[] };
+  parityMaxAbsError: number;
+}
 
 /** The input every image model takes: x [N, 784], 28×28 row-major, [0, 1], ink = 1. */
 export const IMAGE_INPUT: Manifest['input'] = {
@@ -43,6 +51,7 @@ export function writeModelArtifact(
   draft: ManifestDraft,
   onnxBytes: Uint8Array,
   makeDefault = true,
+  generator?: GeneratorDraft,
 ): WrittenArtifact {
   const manifest = ManifestSchema.parse({
     ...draft,
@@ -54,11 +63,22 @@ export function writeModelArtifact(
       opset: OPSET,
       parityMaxAbsError: draft.onnx.parityMaxAbsError,
     },
+    ...(generator && {
+      generator: {
+        file: 'generator.onnx',
+        sha256: sha256Hex(generator.bytes),
+        bytes: generator.bytes.byteLength,
+        latent: generator.latent,
+        output: generator.output,
+        parityMaxAbsError: generator.parityMaxAbsError,
+      },
+    }),
     createdAt: new Date().toISOString(),
   });
   const dir = join(modelsDir, manifest.name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, manifest.onnx.file), onnxBytes);
+  if (generator && manifest.generator) writeFileSync(join(dir, manifest.generator.file), generator.bytes);
   writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
   const indexPath = join(modelsDir, 'index.json');

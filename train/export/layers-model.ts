@@ -35,31 +35,80 @@ function transposePadding(size: number, out: number, kernel: number, stride: num
 
 const dims = (shape: readonly (number | null)[]): Dim[] => shape.map((d) => d ?? 'N');
 
+/** The activations tfjs-layers 4.22 registers, written with opset-17 ops (formulas from tfjs-layers' activations.ts). */
+export const EXPORTED_ACTIVATIONS = [
+  'linear',
+  'relu',
+  'relu6',
+  'sigmoid',
+  'hardSigmoid',
+  'tanh',
+  'softmax',
+  'logSoftmax',
+  'elu',
+  'selu',
+  'softplus',
+  'softsign',
+  'swish',
+  'mish',
+  'gelu',
+  'gelu_new',
+] as const;
+
 function activation(g: OnnxGraph, name: string | undefined, v: Value): Value {
   const x = v.name;
-  const axis = v.layout === 'nchw' ? 1 : v.rank - 1;
+  const axis = v.layout === 'nchw' ? 1 : v.rank - 1; // tfjs always normalises the channel (last) axis
   const out = (y: string): Value => ({ ...v, name: y });
+  const scalar = (base: string, value: number) => g.floats(base, [], [value]);
   switch (name ?? 'linear') {
     case 'linear':
       return v;
     case 'relu':
       return out(g.op('Relu', [x]));
+    case 'relu6':
+      return out(g.op('Clip', [x, scalar('zero', 0), scalar('six', 6)]));
     case 'sigmoid':
       return out(g.op('Sigmoid', [x]));
+    case 'hardSigmoid': // clip(0.2·x + 0.5, 0, 1)
+      return out(g.op('HardSigmoid', [x], { alpha: f(0.2), beta: f(0.5) }));
     case 'tanh':
       return out(g.op('Tanh', [x]));
     case 'softmax':
       return out(g.op('Softmax', [x], { axis }));
+    case 'logSoftmax':
+      return out(g.op('LogSoftmax', [x], { axis }));
     case 'elu':
       return out(g.op('Elu', [x], { alpha: f(1) }));
-    case 'selu':
+    case 'selu': // ONNX's default α, γ are the constants of Klambauer et al. 2017, as tfjs uses
       return out(g.op('Selu', [x]));
     case 'softplus':
       return out(g.op('Softplus', [x]));
-    case 'relu6':
-      return out(g.op('Clip', [x, g.floats('zero', [], [0]), g.floats('six', [], [6])]));
-    case 'swish':
+    case 'softsign':
+      return out(g.op('Softsign', [x]));
+    case 'swish': // x·σ(x) (tfjs's α = 1)
       return out(g.op('Mul', [x, g.op('Sigmoid', [x])]));
+    case 'mish': // x·tanh(softplus(x)); ONNX's Mish op needs opset 18
+      return out(g.op('Mul', [x, g.op('Tanh', [g.op('Softplus', [x])])]));
+    case 'gelu': // x·½(1 + erf(x/√2)), the exact form tfjs uses
+      return out(
+        g.op('Mul', [
+          x,
+          g.op('Mul', [
+            scalar('half', 0.5),
+            g.op('Add', [scalar('one', 1), g.op('Erf', [g.op('Div', [x, scalar('sqrt2', Math.SQRT2)])])]),
+          ]),
+        ]),
+      );
+    case 'gelu_new': {
+      // ½x(1 + tanh(√(2/π)(x + 0.044715x³))), the tanh approximation of Hendrycks & Gimpel 2016
+      const cube = g.op('Mul', [x, g.op('Mul', [x, x])]);
+      const inner = g.op('Mul', [
+        scalar('sqrt_2_over_pi', Math.sqrt(2 / Math.PI)),
+        g.op('Add', [x, g.op('Mul', [scalar('c', 0.044715), cube])]),
+      ]);
+      const half = g.op('Mul', [scalar('half', 0.5), x]);
+      return out(g.op('Mul', [half, g.op('Add', [scalar('one', 1), g.op('Tanh', [inner])])]));
+    }
     default:
       throw new Error(`ONNX export: unsupported activation "${name}"`);
   }
@@ -74,15 +123,39 @@ interface LayerConfig {
   dilationRate?: number[];
   padding?: string;
   dataFormat?: string;
-  axis?: number;
+  axis?: number | number[];
   epsilon?: number;
   center?: boolean;
   scale?: boolean;
   alpha?: number;
+  maxValue?: number | null;
 }
 
-export function exportLayersModel(model: tf.LayersModel, options: LayersExportOptions = {}): Uint8Array {
-  const g = new OnnxGraph(options.graphName ?? model.name);
+/** BatchNorm's four vectors; a disabled γ (scale: false) is 1 and a disabled β (center: false) is 0. */
+function batchNormStatistics(layer: tf.layers.Layer, cfg: LayerConfig, channels: number) {
+  const w = layer.getWeights().map((t) => t.dataSync() as Float32Array);
+  let k = 0;
+  const next = () => {
+    const v = w[k++];
+    if (!v) throw new Error(`ONNX export: ${layer.name} is missing weight ${k - 1}`);
+    return v;
+  };
+  // Plain arrays, not tf.ones/tf.zeros: those would be tensors that nobody disposes.
+  const gamma = cfg.scale === false ? new Float32Array(channels).fill(1) : next();
+  const beta = cfg.center === false ? new Float32Array(channels) : next();
+  return { gamma, beta, mean: next(), variance: next() };
+}
+
+/**
+ * Writes the layers of `model` into `g`. `inputs` are the ONNX values that feed the model's inputs
+ * (in tfjs layout: NHWC for images); returns the ONNX values of the model's outputs, in tfjs layout
+ * and in the order of `model.outputs`. This is how another graph embeds a tfjs model — e.g. the
+ * k-means graph puts an encoder in front of its distance computation.
+ */
+export function appendLayersModel(g: OnnxGraph, model: tf.LayersModel, inputs: readonly string[]): string[] {
+  if (inputs.length !== model.inputs.length) {
+    throw new Error(`ONNX export: ${model.name} has ${model.inputs.length} inputs, got ${inputs.length}`);
+  }
   const values = new Map<string, Value>();
   const transposed = new Map<string, Value>();
   const relayout = (v: Value, to: Layout): Value => {
@@ -103,9 +176,7 @@ export function exportLayersModel(model: tf.LayersModel, options: LayersExportOp
   const weight = (base: string, t: tf.Tensor) => g.floats(base, t.shape, t.dataSync());
 
   model.inputs.forEach((input, i) => {
-    const name = options.inputNames?.[i] ?? model.inputNames[i] ?? `input_${i}`;
-    g.input(name, dims(input.shape));
-    values.set(input.name, { name, layout: 'tf', rank: input.shape.length });
+    values.set(input.name, { name: inputs[i]!, layout: 'tf', rank: input.shape.length });
   });
 
   for (const layer of model.layers) {
@@ -152,7 +223,10 @@ export function exportLayersModel(model: tf.LayersModel, options: LayersExportOp
         x = relayout(x, 'nchw');
         const [kh, kw] = cfg.kernelSize as [number, number];
         const [sh, sw] = cfg.strides as [number, number];
-        const [dh, dw] = (cfg.dilationRate ?? [1, 1]) as [number, number];
+        // tfjs's Conv2DTranspose.call ignores dilationRate (tf.conv2dTranspose has no such argument),
+        // so the graph must too: parity is with what tfjs computes.
+        const [dh, dw] =
+          cls === 'Conv2D' ? ((cfg.dilationRate ?? [1, 1]) as [number, number]) : ([1, 1] as const);
         // Conv2D kernel [kh,kw,in,out] → [out,in,kh,kw]; Conv2DTranspose [kh,kw,out,in] → [in,out,kh,kw].
         const kernel = tf.tidy(() => tf.transpose(at(0), [3, 2, 0, 1]));
         const ins = [x.name, weight(`${layer.name}_W`, kernel)];
@@ -206,20 +280,36 @@ export function exportLayersModel(model: tf.LayersModel, options: LayersExportOp
       case 'BatchNormalization': {
         const axis = cfg.axis ?? -1;
         if (axis !== -1 && axis !== x.rank - 1)
-          throw new Error(`ONNX export: ${layer.name} normalises axis ${axis}`);
-        x = x.rank === 4 ? relayout(x, 'nchw') : x;
+          throw new Error(
+            `ONNX export: ${layer.name} normalises axis ${axis}; only the last axis is supported`,
+          );
         const channels = inShape[inShape.length - 1]!;
-        let k = 0;
-        const gamma = cfg.scale === false ? tf.ones([channels]) : at(k++);
-        const beta = cfg.center === false ? tf.zeros([channels]) : at(k++);
-        const ins = [
-          x.name,
-          weight(`${layer.name}_gamma`, gamma),
-          weight(`${layer.name}_beta`, beta),
-          weight(`${layer.name}_mean`, at(k++)),
-          weight(`${layer.name}_var`, at(k++)),
-        ];
-        y = { ...x, name: g.op('BatchNormalization', ins, { epsilon: f(cfg.epsilon ?? 1e-3) }) };
+        const s = batchNormStatistics(layer, cfg, channels);
+        const eps = cfg.epsilon ?? 1e-3;
+        if (x.rank === 2 || x.rank === 4) {
+          // ONNX BatchNormalization normalises axis 1: the channels of NCHW, the features of [N, C].
+          x = x.rank === 4 ? relayout(x, 'nchw') : x;
+          const ins = [
+            x.name,
+            g.floats(`${layer.name}_gamma`, [channels], s.gamma),
+            g.floats(`${layer.name}_beta`, [channels], s.beta),
+            g.floats(`${layer.name}_mean`, [channels], s.mean),
+            g.floats(`${layer.name}_var`, [channels], s.variance),
+          ];
+          y = { ...x, name: g.op('BatchNormalization', ins, { epsilon: f(eps) }) };
+        } else {
+          // Other ranks keep channels last, where axis 1 is not the channel axis: fold the inference
+          // formula γ(x − μ)/√(σ² + ε) + β into x·a + b, broadcast over the last axis.
+          x = relayout(x, 'tf');
+          const a = new Float32Array(channels);
+          const b = new Float32Array(channels);
+          for (let c = 0; c < channels; c++) {
+            a[c] = s.gamma[c]! / Math.sqrt(s.variance[c]! + eps);
+            b[c] = s.beta[c]! - s.mean[c]! * a[c]!;
+          }
+          const scaled = g.op('Mul', [x.name, g.floats(`${layer.name}_a`, [channels], a)]);
+          y = { ...x, name: g.op('Add', [scaled, g.floats(`${layer.name}_b`, [channels], b)]) };
+        }
         break;
       }
       case 'Flatten':
@@ -227,7 +317,7 @@ export function exportLayersModel(model: tf.LayersModel, options: LayersExportOp
         y = { name: g.op('Flatten', [x.name], { axis: 1 }), layout: 'tf', rank: 2 };
         break;
       case 'Reshape': {
-        x = relayout(x, 'tf');
+        x = relayout(x, 'tf'); // tfjs reshapes in NHWC order
         const shape = g.ints(`${layer.name}_shape`, [0, ...outShape.slice(1).map((d) => d ?? -1)]); // 0 keeps N
         y = { name: g.op('Reshape', [x.name, shape]), layout: 'tf', rank: outShape.length };
         break;
@@ -236,11 +326,34 @@ export function exportLayersModel(model: tf.LayersModel, options: LayersExportOp
         y = activation(g, cfg.activation, x);
         break;
       case 'ReLU':
-        y = activation(g, 'relu', x);
+        // tf.layers.reLU({maxValue}) clips at maxValue; without it, it is a plain ReLU.
+        y =
+          cfg.maxValue == null
+            ? activation(g, 'relu', x)
+            : {
+                ...x,
+                name: g.op('Clip', [
+                  x.name,
+                  g.floats('zero', [], [0]),
+                  g.floats(`${layer.name}_max`, [], [cfg.maxValue]),
+                ]),
+              };
+        break;
+      case 'ELU':
+        y = { ...x, name: g.op('Elu', [x.name], { alpha: f(cfg.alpha ?? 1) }) };
         break;
       case 'LeakyReLU':
         y = { ...x, name: g.op('LeakyRelu', [x.name], { alpha: f(cfg.alpha ?? 0.3) }) };
         break;
+      case 'Softmax': {
+        const axis = Array.isArray(cfg.axis) ? cfg.axis : [cfg.axis ?? -1];
+        if (axis.length !== 1 || (axis[0] !== -1 && axis[0] !== x.rank - 1))
+          throw new Error(
+            `ONNX export: ${layer.name} takes the softmax over axis ${axis}; only the last is supported`,
+          );
+        y = activation(g, 'softmax', x);
+        break;
+      }
       case 'Dropout':
       case 'GaussianNoise':
       case 'GaussianDropout':
@@ -252,11 +365,21 @@ export function exportLayersModel(model: tf.LayersModel, options: LayersExportOp
     values.set(outSym.name, y);
   }
 
-  model.outputs.forEach((output, i) => {
+  return model.outputs.map((output) => {
     const v = values.get(output.name);
     if (!v) throw new Error(`ONNX export: output ${output.name} was not produced`);
-    const name = options.outputNames?.[i] ?? model.outputNames[i] ?? `output_${i}`;
-    g.output(relayout(v, 'tf').name, name, dims(output.shape));
+    return relayout(v, 'tf').name;
+  });
+}
+
+export function exportLayersModel(model: tf.LayersModel, options: LayersExportOptions = {}): Uint8Array {
+  const g = new OnnxGraph(options.graphName ?? model.name);
+  const inputs = model.inputs.map((input, i) =>
+    g.input(options.inputNames?.[i] ?? model.inputNames[i] ?? `input_${i}`, dims(input.shape)),
+  );
+  appendLayersModel(g, model, inputs).forEach((value, i) => {
+    const output = model.outputs[i]!;
+    g.output(value, options.outputNames?.[i] ?? model.outputNames[i] ?? `output_${i}`, dims(output.shape));
   });
   return g.toBytes();
 }

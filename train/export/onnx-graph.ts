@@ -68,22 +68,62 @@ function valueInfo(name: string, shape: readonly Dim[], elem: ElemType): ValueIn
   });
 }
 
+/** Parts of an existing graph that a new one starts from (see compose.ts). */
+export interface GraphParts {
+  nodes: readonly NodeProto[];
+  initializers: readonly TensorProto[];
+  inputs: readonly ValueInfoProto[];
+  valueInfo: readonly ValueInfoProto[];
+}
+
 export class OnnxGraph {
   private readonly nodes: NodeProto[] = [];
   private readonly initializers: TensorProto[] = [];
   private readonly inputs: ValueInfoProto[] = [];
   private readonly outputs: ValueInfoProto[] = [];
+  private readonly valueInfo: ValueInfoProto[] = [];
+  /** Every value and node name in the graph, so fresh names never collide with adopted ones. */
+  private readonly used = new Set<string>();
   private counter = 0;
 
   constructor(readonly name: string) {}
 
   /** A fresh value name derived from `base`. */
   fresh(base: string): string {
-    return `${base.replace(/[^A-Za-z0-9_]/g, '_')}_${this.counter++}`;
+    const stem = base.replace(/[^A-Za-z0-9_]/g, '_');
+    let name = `${stem}_${this.counter++}`;
+    while (this.used.has(name)) name = `${stem}_${this.counter++}`;
+    this.used.add(name);
+    return name;
+  }
+
+  /** Claims an exact name; two values with one name would make an invalid graph. */
+  private claim(name: string): string {
+    if (this.used.has(name)) throw new Error(`ONNX graph ${this.name}: the name "${name}" is already used`);
+    this.used.add(name);
+    return name;
+  }
+
+  /** Starts from the nodes, initializers and inputs of another graph (already in topological order). */
+  adopt(parts: GraphParts): void {
+    for (const i of parts.inputs) {
+      this.inputs.push(i);
+      this.used.add(i.name);
+    }
+    for (const t of parts.initializers) {
+      this.initializers.push(t);
+      this.used.add(t.name);
+    }
+    this.valueInfo.push(...parts.valueInfo);
+    for (const n of parts.nodes) {
+      this.nodes.push(n);
+      this.used.add(n.name);
+      for (const o of n.output) this.used.add(o);
+    }
   }
 
   input(name: string, shape: readonly Dim[], elem: ElemType = 'float32'): string {
-    this.inputs.push(valueInfo(name, shape, elem));
+    this.inputs.push(valueInfo(this.claim(name), shape, elem));
     return name;
   }
 
@@ -100,7 +140,7 @@ export class OnnxGraph {
     attrs: Record<string, AttrValue> = {},
     outName?: string,
   ): string {
-    const out = outName ?? this.fresh(opType);
+    const out = outName === undefined ? this.fresh(opType) : this.claim(outName);
     this.nodes.push(
       create(NodeProtoSchema, {
         opType,
@@ -152,6 +192,7 @@ export class OnnxGraph {
         initializer: this.initializers,
         input: this.inputs,
         output: this.outputs,
+        valueInfo: this.valueInfo,
       },
     });
     return toBinary(ModelProtoSchema, model);

@@ -13,6 +13,13 @@ export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): nu
   return m;
 }
 
+/** int64 outputs (k-means cluster ids) arrive as BigInt64Array, which Float32Array.from rejects. */
+function asFloat32(data: ort.Tensor['data']): Float32Array {
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float32Array.from(data, Number);
+  return Float32Array.from(data as ArrayLike<number>);
+}
+
+/** Runs `bytes` once in onnxruntime-node; every output comes back as float32 (int64 ids converted). */
 export async function runOnnx(
   bytes: Uint8Array,
   feeds: Record<string, { data: Float32Array; shape: readonly number[] }>,
@@ -23,9 +30,7 @@ export async function runOnnx(
       Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor('float32', v.data, [...v.shape])]),
     );
     const out = await session.run(tensors);
-    return Object.fromEntries(
-      Object.entries(out).map(([k, v]) => [k, Float32Array.from(v.data as ArrayLike<number>)]),
-    );
+    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, asFloat32(v.data)]));
   } finally {
     await session.release();
   }

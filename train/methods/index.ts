@@ -1,5 +1,20 @@
 // The registry of training methods: `npm run train -- <method>` looks them up here.
 import { ae } from './ae';
+import { kmeansMethod, pca } from './closed-form';
+import { contractiveAe } from './contractive-ae';
+import { convAe } from './conv-ae';
+import { dae } from './dae';
 import type { Method } from './method';
+import { sparseAe } from './sparse-ae';
+import { vae } from './vae';
 
-export const METHODS: Readonly<Record<string, Method>> = Object.freeze({ ae });
+export const METHODS: Readonly<Record<string, Method>> = Object.freeze({
+  pca,
+  kmeans: kmeansMethod,
+  ae,
+  'conv-ae': convAe,
+  'sparse-ae': sparseAe,
+  'contractive-ae': contractiveAe,
+  dae,
+  vae,
+});

@@ -7,8 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ManifestSchema } from '../../worker/schemas/manifest';
+import { TrainConfigSchema } from '../config/schema';
 import { createRng, type Rng } from '../data/rng';
 import { clusteringAccuracy, normalizedMutualInformation } from '../eval/clustering';
 import { IMAGE_INPUT, writeModelArtifact } from '../export/artifact';
@@ -18,34 +19,17 @@ import type { PcaProjection } from '../export/pca-graph';
 import type { MethodResult } from './method';
 import { pcaEmbed, type UnsupervisedContext } from './pca';
 
-export const KmeansConfigSchema = z
-  .object({
-    name: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9-]{0,63}$/)
-      .default('mnist-kmeans'),
-    version: z
-      .string()
-      .regex(/^\d+\.\d+\.\d+$/)
-      .default('1.0.0'),
-    /** Clusters (10: one per class of MNIST / Fashion-MNIST). */
-    k: z.number().int().positive().default(10),
-    /** k-means++ restarts; 4 keeps a 60,000-image pixel run near a minute on 2 cores. */
-    restarts: z.number().int().positive().default(4),
-    maxIterations: z.number().int().positive().default(100),
-    /** Stop when the inertia falls by less than this fraction in one iteration. */
-    tolerance: z.number().nonnegative().default(1e-4),
-    seed: z.number().int().nonnegative().default(1),
-    /** What is clustered: raw pixels, or the `embedding` output of a model under models/. */
-    features: z
-      .string()
-      .regex(
-        /^(pixels|(pca|encoder):[a-z0-9][a-z0-9-]{0,63})$/,
-        'features must be pixels, pca:<model> or encoder:<model>',
-      )
-      .default('pixels'),
-  })
-  .strict();
+/** k-means' keys of the one config schema (train/config/schema.ts), with the method's own default name. */
+export const KmeansConfigSchema = TrainConfigSchema.pick({
+  name: true,
+  version: true,
+  k: true,
+  restarts: true,
+  maxIterations: true,
+  tolerance: true,
+  seed: true,
+  features: true,
+}).extend({ name: TrainConfigSchema.shape.name.unwrap().default('mnist-kmeans') });
 export type KmeansConfig = z.infer<typeof KmeansConfigSchema>;
 
 export interface KmeansOptions {

@@ -3,30 +3,24 @@
 // h = V(x − μ), the decoder x̂ = Vᵀh + μ; among all rank-k linear maps this minimises the
 // reconstruction loss (Eckart–Young; Bishop, PRML §12.1). Exported as one ONNX graph x → (embedding,
 // reconstruction), so it serves /v1/embed and /v1/reconstruct like any autoencoder.
+
 import * as tf from '@tensorflow/tfjs';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Manifest } from '../../worker/schemas/manifest';
+import { TrainConfigSchema } from '../config/schema';
 import { psnrFromMse } from '../eval/reconstruction';
 import { IMAGE_INPUT, writeModelArtifact } from '../export/artifact';
 import { maxAbsDifference, PARITY_TOLERANCE, runOnnx } from '../export/parity';
 import { exportPcaGraph, type PcaProjection } from '../export/pca-graph';
 import type { MethodContext, MethodResult } from './method';
 
-export const PcaConfigSchema = z
-  .object({
-    name: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9-]{0,63}$/)
-      .default('mnist-pca'),
-    version: z
-      .string()
-      .regex(/^\d+\.\d+\.\d+$/)
-      .default('1.0.0'),
-    /** k: principal components kept (the embedding size). */
-    components: z.number().int().positive().default(32),
-  })
-  .strict();
+/** PCA's keys of the one config schema (train/config/schema.ts), with the method's own default name. */
+export const PcaConfigSchema = TrainConfigSchema.pick({ name: true, version: true, components: true }).extend(
+  {
+    name: TrainConfigSchema.shape.name.unwrap().default('mnist-pca'),
+  },
+);
 export type PcaConfig = z.infer<typeof PcaConfigSchema>;
 
 /** What a data-agnostic unsupervised method needs from the CLI (PCA and k-means share it). */
