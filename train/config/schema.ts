@@ -107,7 +107,7 @@ export const TrainConfigSchema = z
       .int()
       .nonnegative()
       .default(10)
-      .describe('probe: epochs of the from-scratch supervised baseline per label share, at least 300 steps (0 = none)'),
+      .describe('probe: epochs of the from-scratch baseline per label share, ≥ 300 steps (0 = none)'),
     // closed-form and clustering methods
     components: positiveInt.default(32).describe('PCA: principal components kept (the embedding size k)'),
     k: positiveInt.default(10).describe('k-means: number of clusters'),
