@@ -8,12 +8,12 @@ import { type CorruptionSpec, corrupt } from '../augment/corrupt';
 import { gatherBatch } from '../data/batches';
 import type { Dataset } from '../data/dataset';
 import { reconstructionMetrics } from '../eval/reconstruction';
-import { IMAGE_INPUT, writeModelArtifact } from '../export/artifact';
+import { writeModelArtifact } from '../export/artifact';
 import { exportLayersModel } from '../export/layers-model';
 import { layersModelParity, PARITY_TOLERANCE } from '../export/parity';
 import { trainLoop } from '../loop/fit';
 import { meanSquaredError } from '../losses/reconstruction';
-import type { MethodContext, MethodResult } from './method';
+import { type MethodContext, type MethodResult, manifestBase } from './method';
 
 export interface AutoencoderRecipe {
   method: Manifest['method'];
@@ -94,24 +94,12 @@ export async function trainAutoencoder(ctx: MethodContext, recipe: AutoencoderRe
   const artifact = writeModelArtifact(
     c.modelsDir,
     {
-      name: c.name,
-      version: c.version,
+      ...manifestBase(ctx, history),
       method: recipe.method,
       description: recipe.description,
       tasks: recipe.tasks,
-      dataset: { name: c.dataset, split: data.split, trainSize: data.train.count, testSize: data.test.count },
-      input: IMAGE_INPUT,
       outputs,
       onnx: { parityMaxAbsError: parity.maxAbsError },
-      training: {
-        command: ctx.command,
-        backend: ctx.backend,
-        config: c,
-        epochs: c.epochs,
-        steps: history.steps,
-        finalLoss: history.finalLoss,
-        durationSeconds: Math.round(history.seconds * 10) / 10,
-      },
       metrics,
     },
     onnx,

@@ -5,7 +5,7 @@ import type { TrainConfig, TrainConfigInput } from '../config/schema';
 import { gatherBatch } from '../data/batches';
 import type { Dataset } from '../data/dataset';
 import { IMAGE_PIXELS } from '../data/dataset';
-import type { WrittenArtifact } from '../export/artifact';
+import { IMAGE_INPUT, type ManifestDraft, type WrittenArtifact } from '../export/artifact';
 
 export interface MethodContext {
   config: TrainConfig;
@@ -35,4 +35,42 @@ export interface Method {
 /** The images of `indices` as a [n, 784] tensor (only the batch is copied). */
 export function batchImages(data: Dataset, indices: Uint32Array): tf.Tensor2D {
   return tf.tensor2d(gatherBatch(data, indices).images, [indices.length, IMAGE_PIXELS]);
+}
+
+/** What a run reports about itself, for the manifest's training record. */
+export interface RunSummary {
+  steps: number;
+  finalLoss: number;
+  seconds: number;
+}
+
+/**
+ * The manifest fields every trained image model shares: its name and version, the data it saw,
+ * its input, and how it was trained (the exact command, backend, resolved config, duration).
+ */
+export function manifestBase(
+  ctx: MethodContext,
+  run: RunSummary,
+): Pick<ManifestDraft, 'name' | 'version' | 'dataset' | 'input' | 'training'> {
+  const c = ctx.config;
+  return {
+    name: c.name,
+    version: c.version,
+    dataset: {
+      name: c.dataset,
+      split: ctx.data.split,
+      trainSize: ctx.data.train.count,
+      testSize: ctx.data.test.count,
+    },
+    input: IMAGE_INPUT,
+    training: {
+      command: ctx.command,
+      backend: ctx.backend,
+      config: c,
+      epochs: c.epochs,
+      steps: run.steps,
+      finalLoss: run.finalLoss,
+      durationSeconds: Math.round(run.seconds * 10) / 10,
+    },
+  };
 }

@@ -5,13 +5,13 @@ import * as tf from '@tensorflow/tfjs';
 import { gatherBatch } from '../data/batches';
 import type { Dataset } from '../data/dataset';
 import { reconstructionMetrics } from '../eval/reconstruction';
-import { IMAGE_INPUT, writeModelArtifact } from '../export/artifact';
+import { writeModelArtifact } from '../export/artifact';
 import { exportLayersModel } from '../export/layers-model';
 import { layersModelParity, PARITY_TOLERANCE } from '../export/parity';
 import { meanLoss, type StepContext, trainLoop } from '../loop/fit';
 import { negativeElbo } from '../losses/elbo';
 import { buildVae, vaeGeneratorGraph, vaeReconstructionGraph } from '../models/vae';
-import type { Method, MethodContext, MethodResult } from './method';
+import { type Method, type MethodContext, type MethodResult, manifestBase } from './method';
 
 const round = (v: number) => Number(v.toPrecision(6));
 
@@ -80,27 +80,15 @@ async function run(ctx: MethodContext): Promise<MethodResult> {
   const artifact = writeModelArtifact(
     c.modelsDir,
     {
-      name: c.name,
-      version: c.version,
+      ...manifestBase(ctx, history),
       method: 'vae',
       description: `Variational autoencoder: encoder 784→${c.hidden.join('→')}→(μ, log σ²) of ${c.bottleneck} dims, Bernoulli decoder, ELBO with β = ${c.klWeight}; embedding = μ`,
       tasks: ['embed', 'reconstruct', 'generate'],
-      dataset: { name: c.dataset, split: data.split, trainSize: data.train.count, testSize: data.test.count },
-      input: IMAGE_INPUT,
       outputs: {
         embedding: { name: 'embedding', shape: [c.bottleneck] },
         reconstruction: { name: 'reconstruction', shape: [784] },
       },
       onnx: { parityMaxAbsError: parity.maxAbsError },
-      training: {
-        command: ctx.command,
-        backend: ctx.backend,
-        config: c,
-        epochs: c.epochs,
-        steps: history.steps,
-        finalLoss: history.finalLoss,
-        durationSeconds: Math.round(history.seconds * 10) / 10,
-      },
       metrics,
     },
     onnx,
