@@ -42,6 +42,8 @@ export interface RunSummary {
   steps: number;
   finalLoss: number;
   seconds: number;
+  /** Per-epoch losses, when the method trains by gradient steps. */
+  epochs?: readonly { trainLoss: number; validationLoss?: number }[];
 }
 
 /**
@@ -71,6 +73,14 @@ export function manifestBase(
       steps: run.steps,
       finalLoss: run.finalLoss,
       durationSeconds: Math.round(run.seconds * 10) / 10,
+      ...(run.epochs && {
+        history: {
+          trainLoss: run.epochs.map((e) => Number(e.trainLoss.toPrecision(6))),
+          validationLoss: run.epochs.flatMap((e) =>
+            e.validationLoss === undefined ? [] : [Number(e.validationLoss.toPrecision(6))],
+          ),
+        },
+      }),
     },
   };
 }

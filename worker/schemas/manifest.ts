@@ -103,6 +103,11 @@ export const ManifestSchema = z
         steps: z.number().int().nonnegative(),
         finalLoss: z.number(),
         durationSeconds: z.number().nonnegative(),
+        /** Mean training loss and validation loss of each epoch (the loss curve). */
+        history: z
+          .object({ trainLoss: z.array(z.number()), validationLoss: z.array(z.number()) })
+          .strict()
+          .optional(),
       })
       .strict(),
     /**
