@@ -33,7 +33,7 @@ export const TrainConfigSchema = z
       .int()
       .nonnegative()
       .default(0)
-      .describe('use only N training images, spread over classes (0 = all)'),
+      .describe('use only N training images, spread over classes (text: the first N sentences; 0 = all)'),
     modelsDir: z.string().default('models').describe('where the exported model is written'),
     runsDir: z
       .string()
@@ -102,12 +102,35 @@ export const TrainConfigSchema = z
       .regex(/^[a-z0-9][a-z0-9-]{0,63}$/)
       .optional()
       .describe('probe: the committed encoder under --models-dir whose embedding is probed'),
-    baselineEpochs: z
+    baselineSteps: z
       .number()
       .int()
       .nonnegative()
-      .default(10)
-      .describe('probe: epochs of the from-scratch baseline per label share, ≥ 300 steps (0 = none)'),
+      .default(1500)
+      .describe('probe: optimizer steps of the from-scratch baseline per label share (0 = none)'),
+    // text pretext tasks (method text): masked words and word order on one transformer encoder
+    corpusDir: z
+      .string()
+      .default('/usr/share/games/fortunes')
+      .describe('text: folder of fortune files (apt-get install fortunes)'),
+    vocabSize: positiveInt
+      .default(4000)
+      .describe('text: [PAD] [UNK] [MASK] + the most frequent training words'),
+    maxWords: positiveInt.default(16).describe('text: tokens per sentence L; longer sentences are left out'),
+    textDim: positiveInt.default(64).describe('text: width d of the token states'),
+    textHeads: positiveInt.default(4).describe('text: attention heads (d must divide by it)'),
+    textLayers: positiveInt.default(2).describe('text: transformer blocks (feed-forward width 4d)'),
+    maskRate: z
+      .number()
+      .positive()
+      .max(1)
+      .default(0.15)
+      .describe('text: share of words hidden for masked-word prediction (at least one a sentence)'),
+    orderWeight: z
+      .number()
+      .nonnegative()
+      .default(1)
+      .describe('text: weight of the word-order loss next to the masked-word loss'),
     // closed-form and clustering methods
     components: positiveInt.default(32).describe('PCA: principal components kept (the embedding size k)'),
     k: positiveInt.default(10).describe('k-means: number of clusters'),

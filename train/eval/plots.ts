@@ -45,3 +45,75 @@ export function lossCurveSvg(stepLoss: readonly number[], epochs: readonly Epoch
     },
   });
 }
+
+/** A 2-D map of points coloured by class (for embeddings projected to their top 2 principal axes). */
+export function scatterSvg(
+  points: readonly { x: number; y: number; label: string }[],
+  title: string,
+  axes: [string, string] = ['PC 1', 'PC 2'],
+): Promise<string> {
+  return render({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 420,
+    height: 420,
+    data: { values: points.map((p) => ({ ...p })) },
+    mark: { type: 'circle', size: 9, opacity: 0.7 },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: axes[0] },
+      y: { field: 'y', type: 'quantitative', title: axes[1] },
+      color: { field: 'label', type: 'nominal', title: 'class', scale: { scheme: 'tableau10' } },
+    },
+  });
+}
+
+/** Lines of y against x, one per series, x on a log scale (label-efficiency curves). */
+export function lineChartSvg(
+  points: readonly { x: number; y: number; series: string }[],
+  title: string,
+  axes: [string, string],
+  logX = true,
+): Promise<string> {
+  return render({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 480,
+    height: 300,
+    data: { values: points.map((p) => ({ ...p })) },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: axes[0], scale: logX ? { type: 'log' } : {} },
+      y: { field: 'y', type: 'quantitative', title: axes[1], scale: { zero: false } },
+      color: { field: 'series', type: 'nominal', title: null },
+    },
+  });
+}
+
+/** A confusion matrix: rows are true classes, columns predictions, cells counts. */
+export function confusionMatrixSvg(
+  matrix: readonly (readonly number[])[],
+  classNames: readonly string[],
+  title: string,
+): Promise<string> {
+  const values = matrix.flatMap((row, t) =>
+    row.map((count, p) => ({ truth: classNames[t], predicted: classNames[p], count })),
+  );
+  return render({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 360,
+    height: 360,
+    data: { values },
+    encoding: {
+      x: { field: 'predicted', type: 'ordinal', sort: [...classNames], title: 'predicted' },
+      y: { field: 'truth', type: 'ordinal', sort: [...classNames], title: 'true class' },
+    },
+    layer: [
+      {
+        mark: 'rect',
+        encoding: { color: { field: 'count', type: 'quantitative', scale: { scheme: 'blues' } } },
+      },
+      { mark: { type: 'text', fontSize: 9 }, encoding: { text: { field: 'count', type: 'quantitative' } } },
+    ],
+  });
+}

@@ -44,13 +44,14 @@ export interface WrittenArtifact {
 
 /**
  * @param modelsDir the models/ folder (tests pass a temporary one)
- * @param makeDefault make this model the default of each of its tasks in models/index.json
+ * @param makeDefault make this model the default of each of its tasks in models/index.json; without it,
+ *   only tasks that have no default yet get this model (choosing defaults is a deliberate edit)
  */
 export function writeModelArtifact(
   modelsDir: string,
   draft: ManifestDraft,
   onnxBytes: Uint8Array,
-  makeDefault = true,
+  makeDefault = false,
   generator?: GeneratorDraft,
 ): WrittenArtifact {
   const manifest = ManifestSchema.parse({

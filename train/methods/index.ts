@@ -4,7 +4,11 @@ import { kmeansMethod, pca } from './closed-form';
 import { contractiveAe } from './contractive-ae';
 import { convAe } from './conv-ae';
 import { dae } from './dae';
+import { jigsaw } from './jigsaw';
 import type { Method } from './method';
+import { probe } from './probe';
+import { rotnet } from './rotnet';
+import { simclr } from './simclr';
 import { sparseAe } from './sparse-ae';
 import { vae } from './vae';
 
@@ -17,4 +21,8 @@ export const METHODS: Readonly<Record<string, Method>> = Object.freeze({
   'contractive-ae': contractiveAe,
   dae,
   vae,
+  rotnet,
+  jigsaw,
+  simclr,
+  probe,
 });

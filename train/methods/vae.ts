@@ -92,7 +92,7 @@ async function run(ctx: MethodContext): Promise<MethodResult> {
       metrics,
     },
     onnx,
-    true,
+    false,
     {
       bytes: generatorOnnx,
       latent: { name: 'z', dims: c.bottleneck },

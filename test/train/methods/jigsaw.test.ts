@@ -1,0 +1,38 @@
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JIGSAW_PERMUTATIONS, shuffleTiles } from '../../../train/augment/tiles';
+import { runOnnx } from '../../../train/export/parity';
+import { jigsaw } from '../../../train/methods/jigsaw';
+import { DOWNSTREAM_METRICS, type SmokeRun, smokeRun } from './ssl-support';
+
+describe('jigsaw method: one epoch on 256 images, export, manifest', () => {
+  let run: SmokeRun;
+  beforeAll(async () => {
+    run = await smokeRun(jigsaw, 'tiny-jigsaw');
+  });
+  afterAll(() => rmSync(run.dir, { recursive: true, force: true }));
+
+  it('writes a valid manifest with the permutation role, the embedding and parity ≤ 1e-4', () => {
+    const m = run.manifest;
+    expect(m).toMatchObject({ method: 'jigsaw', tasks: ['jigsaw', 'embed'] });
+    expect(m.outputs).toEqual({
+      permutationProbabilities: { name: 'permutationProbabilities', shape: [24] },
+      embedding: { name: 'embedding', shape: [16] },
+    });
+    expect(m.onnx.parityMaxAbsError).toBeLessThanOrEqual(1e-4);
+    expect(m.training).toMatchObject({ epochs: 1, steps: 4 });
+    for (const key of ['jigsawAccuracy', ...DOWNSTREAM_METRICS]) {
+      expect(m.metrics[key], key).toBeGreaterThanOrEqual(0);
+      expect(m.metrics[key], key).toBeLessThanOrEqual(1);
+    }
+    expect(run.tensors.after).toBe(run.tensors.before);
+  });
+
+  it('the ONNX graph scores the 24 permutations of a shuffled image', async () => {
+    const image = Float32Array.from({ length: 784 }, (_, i) => ((i * 7) % 11) / 10);
+    const x = shuffleTiles(image, JIGSAW_PERMUTATIONS[13]!);
+    const out = await runOnnx(run.onnx, { x: { data: x, shape: [1, 784] } });
+    expect(out.permutationProbabilities!.length).toBe(24);
+    expect(out.permutationProbabilities!.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 5);
+  });
+});
