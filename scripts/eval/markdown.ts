@@ -9,10 +9,10 @@ export function formatNumber(value: number | undefined, digits = 3): string {
 }
 
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const escape = (cell: string) => cell.replaceAll('|', '\\|');
+  const escapePipes = (cell: string) => cell.replaceAll('|', '\\|');
   return [
-    `| ${header.map(escape).join(' | ')} |`,
+    `| ${header.map(escapePipes).join(' | ')} |`,
     `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
-    ...rows.map((r) => `| ${r.map(escape).join(' | ')} |`),
+    ...rows.map((r) => `| ${r.map(escapePipes).join(' | ')} |`),
   ].join('\n');
 }
