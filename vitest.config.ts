@@ -8,7 +8,12 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['test/train/**/*.test.ts', 'test/scripts/**/*.test.ts', 'test/models/**/*.test.ts'],
+          include: [
+            'test/train/**/*.test.ts',
+            'test/scripts/**/*.test.ts',
+            'test/models/**/*.test.ts',
+            'test/client/**/*.test.ts',
+          ],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
@@ -22,6 +27,17 @@ export default defineConfig({
           include: ['test/worker/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        // The demo page in real headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core)
+        // against `wrangler dev`, both started and stopped by the test file.
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 90_000,
         },
       },
     ],

@@ -25,14 +25,20 @@ export function renderBundledModels(repoRoot: string = REPO_ROOT): string {
     const manifest: unknown = JSON.parse(readFileSync(manifestPath, 'utf8'));
     imports.push(`import manifest${i} from '${from(manifestPath)}';`);
     imports.push(`import onnx${i} from '${from(join(modelsDir, name, onnxFileOf(manifest)))}';`);
+    const fields = [`manifest: manifest${i}`, `onnx: onnx${i}`];
     // A generative model's decoder is a second graph (manifest.generator), bundled the same way.
     const generatorFile = generatorFileOf(manifest);
-    if (generatorFile === undefined) {
-      entries.push(`    '${name}': { manifest: manifest${i}, onnx: onnx${i} },`);
-    } else {
+    if (generatorFile !== undefined) {
       imports.push(`import generator${i} from '${from(join(modelsDir, name, generatorFile))}';`);
-      entries.push(`    '${name}': { manifest: manifest${i}, onnx: onnx${i}, generator: generator${i} },`);
+      fields.push(`generator: generator${i}`);
     }
+    // A text model's vocabulary (manifest.input.tokenizer.file) is a JSON module beside its graph.
+    const vocabFile = vocabFileOf(manifest);
+    if (vocabFile !== undefined) {
+      imports.push(`import vocab${i} from '${from(join(modelsDir, name, vocabFile))}';`);
+      fields.push(`vocab: vocab${i}`);
+    }
+    entries.push(`    '${name}': { ${fields.join(', ')} },`);
   });
 
   return [
@@ -58,6 +64,11 @@ function onnxFileOf(manifest: unknown): string {
 function generatorFileOf(manifest: unknown): string | undefined {
   const file = (manifest as { generator?: { file?: unknown } } | null)?.generator?.file;
   return typeof file === 'string' && /^[\w.-]+\.onnx$/.test(file) ? file : undefined;
+}
+
+function vocabFileOf(manifest: unknown): string | undefined {
+  const file = (manifest as { input?: { tokenizer?: { file?: unknown } } } | null)?.input?.tokenizer?.file;
+  return typeof file === 'string' && /^[\w.-]+\.json$/.test(file) ? file : undefined;
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -1,6 +1,25 @@
-// The deployed worker: the API over the models bundled from models/ (see scripts/bundle-models.ts).
+// The deployed worker: the API over the models bundled from models/ (see scripts/bundle-models.ts) and,
+// when wrangler.toml binds a MODELS R2 bucket, over the versions published to it (scripts/models-publish.ts).
+import { env } from 'cloudflare:workers';
 import { createApp } from './app';
+import { bindingsOf, secondsVar } from './http/bindings';
+import { wasmRuntime } from './runtime/ort';
+import type { ModelBucket } from './store/bucket';
 import { bundledModels } from './store/bundled-models.generated';
 import { BundledStore } from './store/bundled-store';
+import { DEFAULT_POINTER_TTL_MS, R2Store } from './store/r2-store';
 
-export default createApp({ store: new BundledStore(bundledModels) });
+const bindings = bindingsOf(env);
+// Typed from wrangler.toml (worker-configuration.d.ts): this also checks R2Bucket against ModelBucket.
+const bucket: ModelBucket | undefined = (env as Partial<Cloudflare.Env>).MODELS;
+const bundled = new BundledStore(bundledModels);
+const store =
+  bucket === undefined
+    ? bundled
+    : new R2Store({
+        bucket,
+        fallback: bundled,
+        pointerTtlMs: secondsVar(bindings.MODEL_POINTER_TTL_S, DEFAULT_POINTER_TTL_MS / 1000) * 1000,
+      });
+
+export default createApp({ store, runtime: wasmRuntime() });

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GENERATED_PATH, renderBundledModels } from '../../scripts/bundle-models';
 
@@ -15,5 +17,25 @@ describe('worker/store/bundled-models.generated.ts', () => {
     expect(text).toContain(`import index from '../../models/index.json';`);
     expect(text).toMatch(/import manifest0 from '\.\.\/\.\.\/models\/[a-z0-9-]+\/manifest\.json';/);
     expect(text).toMatch(/import onnx0 from '\.\.\/\.\.\/models\/[a-z0-9-]+\/[\w.-]+\.onnx';/);
+  });
+
+  it("imports a text model's vocabulary (manifest.input.tokenizer.file) beside its graph", () => {
+    const root = mkdtempSync(join(tmpdir(), 'pretext-bundle-'));
+    try {
+      mkdirSync(join(root, 'models', 'tiny-text'), { recursive: true });
+      writeFileSync(
+        join(root, 'models', 'index.json'),
+        JSON.stringify({ models: ['tiny-text'], defaults: { 'fill-mask': 'tiny-text' } }),
+      );
+      writeFileSync(
+        join(root, 'models', 'tiny-text', 'manifest.json'),
+        JSON.stringify({ onnx: { file: 'model.onnx' }, input: { tokenizer: { file: 'vocab.json' } } }),
+      );
+      const text = renderBundledModels(root);
+      expect(text).toContain(`import vocab0 from '../../models/tiny-text/vocab.json';`);
+      expect(text).toContain(`'tiny-text': { manifest: manifest0, onnx: onnx0, vocab: vocab0 },`);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -2,8 +2,8 @@
 // the execution-provider table, the session cache and the run queue, against the real bundled model.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../worker/app';
-import { type Device, detectDevice, executionProvidersFor } from '../../worker/runtime/execution-providers';
-import { ModelSession } from '../../worker/runtime/model-session';
+import { executionProvidersFor, hasWebGpu } from '../../worker/runtime/execution-providers';
+import { wasmRuntime } from '../../worker/runtime/ort';
 import { RunQueue } from '../../worker/runtime/run-queue';
 import { SessionCache } from '../../worker/runtime/session-cache';
 import { decodeBase64 } from '../../worker/schemas/base64';
@@ -15,6 +15,7 @@ import { type BundledModels, BundledStore } from '../../worker/store/bundled-sto
 import type { ModelStore } from '../../worker/store/model-store';
 import { digits, flatImage, jsonInit, maxAbsDifference, statusAndBody } from './support';
 
+const runtime = wasmRuntime();
 const INTACT = 'mnist-mlp-ae';
 const intact = bundledModels.models[INTACT]!;
 const intactManifest = intact.manifest as { name: string; tasks: string[] };
@@ -43,6 +44,7 @@ afterEach(() => {
 
 describe('a model whose bytes do not match its manifest', () => {
   const app = createApp({
+    runtime,
     store: new BundledStore(
       bundleWith({ 'tampered-ae': { manifest: renamed('tampered-ae'), onnx: tamperedBytes() } }),
     ),
@@ -73,6 +75,7 @@ describe('a model whose bytes do not match its manifest', () => {
 
 describe('a model whose manifest fails the schema', () => {
   const app = createApp({
+    runtime,
     store: new BundledStore(
       bundleWith({ 'broken-ae': { manifest: renamed('broken-ae', { version: 'one' }), onnx: intact.onnx } }),
     ),
@@ -100,6 +103,7 @@ describe('a model whose manifest fails the schema', () => {
 
 describe('a model that lacks the task', () => {
   const app = createApp({
+    runtime,
     store: new BundledStore(
       bundleWith({
         'embed-only-ae': { manifest: renamed('embed-only-ae', { tasks: ['embed'] }), onnx: intact.onnx },
@@ -133,7 +137,7 @@ describe('a bug', () => {
       list: () => Promise.reject(new Error('disk on fire')),
       get: () => Promise.resolve(undefined),
     };
-    const result = await statusAndBody(await createApp({ store: failingStore }).request('/healthz'));
+    const result = await statusAndBody(await createApp({ runtime, store: failingStore }).request('/healthz'));
     expect(result).toMatchInlineSnapshot(`
       {
         "body": {
@@ -150,7 +154,7 @@ describe('a bug', () => {
 
 describe('concurrent requests', () => {
   it('share one session and each get their own answer', async () => {
-    const app = createApp({ store: new BundledStore(bundledModels) });
+    const app = createApp({ runtime, store: new BundledStore(bundledModels) });
     const requests = digits.digits.map((digit) =>
       app.request('/v1/embed', jsonInit({ images: [digit.pixels] })),
     );
@@ -165,17 +169,21 @@ describe('concurrent requests', () => {
 });
 
 describe('execution providers', () => {
-  it('uses wasm in workerd, which has no navigator.gpu', () => {
-    expect(detectDevice()).toBe('wasm');
+  it('uses wasm in workerd, which has no navigator.gpu, and says so in /healthz', async () => {
+    expect(hasWebGpu()).toBe(false);
     expect(executionProvidersFor('wasm')).toEqual(['wasm']);
+    const app = createApp({ runtime, store: new BundledStore(bundledModels) });
+    const health = await (await app.request('/healthz')).json<{ backend: string }>();
+    expect(health.backend).toBe('wasm');
+  });
+
+  it('never lists a fallback provider, so a session runs on the device it names or fails', () => {
+    expect(executionProvidersFor('webgpu')).toEqual(['webgpu']);
   });
 
   it('rejects an unknown device, listing the known ones', () => {
     expect(() => executionProvidersFor('cuda')).toThrowErrorMatchingInlineSnapshot(
       `[Error: Unsupported device "cuda". Should be one of: wasm, webgpu.]`,
-    );
-    expect(() => createApp({ store: new BundledStore(bundledModels), device: 'cuda' as Device })).toThrow(
-      'Unsupported device "cuda"',
     );
   });
 
@@ -184,9 +192,42 @@ describe('execution providers', () => {
   });
 });
 
+describe('the in-runtime benchmark routes', () => {
+  const app = createApp({ runtime, store: new BundledStore(bundledModels) });
+
+  it('are an ordinary 404 unless the PRETEXT_BENCH binding is "1"', async () => {
+    expect(await statusAndBody(await app.request(`/__bench/run?model=${INTACT}`))).toMatchInlineSnapshot(`
+      {
+        "body": {
+          "error": {
+            "code": "not_found",
+            "message": "No route for GET /__bench/run",
+          },
+        },
+        "status": 404,
+      }
+    `);
+    expect((await app.request('/__bench/session', { method: 'POST' }, { PRETEXT_BENCH: '0' })).status).toBe(
+      404,
+    );
+  });
+
+  it('time session.run and session creation when enabled', async () => {
+    const env = { PRETEXT_BENCH: '1' };
+    const run = await app.request(`/__bench/run?model=${INTACT}&n=2&iters=3`, {}, env);
+    expect(await run.json()).toMatchObject({ model: INTACT, backend: 'wasm', n: 2, iters: 3 });
+    const created = await app.request(
+      '/__bench/session?level=basic',
+      { method: 'POST', body: intact.onnx.slice(0) },
+      env,
+    );
+    expect(await created.json()).toMatchObject({ level: 'basic', createMs: expect.any(Number) });
+  });
+});
+
 describe('ModelSession', () => {
   it('names a missing input and an unknown one', async () => {
-    const session = await ModelSession.create(intact.onnx, 'wasm');
+    const session = await wasmRuntime().createSession(intact.onnx);
     await expect(session.run({})).rejects.toThrowErrorMatchingInlineSnapshot(
       `[Error: Missing input(s) "x"; the model expects: x]`,
     );

@@ -10,6 +10,7 @@ import { probe } from './probe';
 import { rotnet } from './rotnet';
 import { simclr } from './simclr';
 import { sparseAe } from './sparse-ae';
+import { text } from './text';
 import { vae } from './vae';
 
 export const METHODS: Readonly<Record<string, Method>> = Object.freeze({
@@ -25,4 +26,5 @@ export const METHODS: Readonly<Record<string, Method>> = Object.freeze({
   jigsaw,
   simclr,
   probe,
+  text,
 });

@@ -12,6 +12,11 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'model_unavailable'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'conflict'
+  | 'rate_limited'
+  | 'admin_disabled'
   | 'internal_error';
 
 /** One problem in a request body: where (`images[3]`) and what (`must have 784 values, got 12`). */

@@ -7,10 +7,13 @@ import { ApiError, type ErrorCode } from './api-error';
 /** Codes for the HTTPExceptions hono itself throws (e.g. "Malformed JSON in request body" is a 400). */
 const CODE_FOR_STATUS: Readonly<Partial<Record<number, ErrorCode>>> = Object.freeze({
   400: 'invalid_input',
+  401: 'unauthorized',
+  403: 'forbidden',
   404: 'not_found',
   405: 'method_not_allowed',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  429: 'rate_limited',
   503: 'model_unavailable',
 });
 

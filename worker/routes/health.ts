@@ -1,11 +1,31 @@
-// GET /healthz: is the worker up, which backend runs the models, how many models it bundles.
+// GET /healthz: is the worker up, which backend really runs the models, how many models it serves, and
+// what this isolate's cold start cost so far (each session's creation; ORT's wasm instantiation).
 import { createRoute, z } from '@hono/zod-openapi';
 import { methodNotAllowed } from '../http/method-not-allowed';
 import { routesApp } from '../http/routes-app';
 import type { ModelRegistry } from '../serving/model-registry';
 
+const ms = (description: string) => z.number().openapi({ description: `${description}, in ms` });
+
 const HealthSchema = z
-  .object({ status: z.literal('ok'), backend: z.enum(['wasm', 'webgpu']), models: z.number().int() })
+  .object({
+    status: z.literal('ok'),
+    backend: z.enum(['wasm', 'webgpu', 'cpu']).openapi({
+      description:
+        'The execution provider that runs the models: "wasm" in the worker; "cpu" only for onnxruntime-node in the serving benchmark',
+    }),
+    models: z.number().int(),
+    startup: z.record(z.string(), ms('One-off runtime start-up costs so far')),
+    sessions: z
+      .array(
+        z.object({
+          session: z.string().openapi({ example: 'mnist-mlp-ae@1.0.0' }),
+          sha256Ms: ms('Checking the model bytes against the manifest'),
+          createMs: ms('Creating the ORT session'),
+        }),
+      )
+      .openapi({ description: 'The sessions this isolate has created (lazily, on first use), oldest first' }),
+  })
   .openapi('Health');
 
 const route = createRoute({
@@ -16,11 +36,24 @@ const route = createRoute({
   responses: { 200: { description: 'Up', content: { 'application/json': { schema: HealthSchema } } } },
 });
 
+const round = (value: number) => Math.round(value * 10) / 10;
+
 export function healthRoutes(registry: ModelRegistry) {
   return routesApp()
     .openapi(route, async (c) => {
       const { models } = await registry.index();
-      return c.json({ status: 'ok' as const, backend: registry.device, models: models.length }, 200);
+      const startup = Object.fromEntries(
+        Object.entries(registry.runtime.startup()).map(([name, value]) => [name, round(value)]),
+      );
+      const sessions = registry.sessionTimings().map((t) => ({
+        session: t.session,
+        sha256Ms: round(t.sha256Ms),
+        createMs: round(t.createMs),
+      }));
+      return c.json(
+        { status: 'ok' as const, backend: registry.backend, models: models.length, startup, sessions },
+        200,
+      );
     })
     .all(route.path, methodNotAllowed(['GET']));
 }

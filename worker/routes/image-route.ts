@@ -5,8 +5,9 @@ import { acceptBodies, FLOAT32_MEDIA_TYPE, JSON_MEDIA_TYPE } from '../http/media
 import { MODEL_ERROR_RESPONSES } from '../schemas/errors';
 import { Float32ImagesBodySchema, ImageBatchRequestSchema, ModelQuerySchema } from '../schemas/requests';
 
-interface ImageRouteOptions<Answer extends z.ZodType> {
-  path: `/v1/${string}`;
+interface ImageRouteOptions<Path extends `/v1/${string}`, Answer extends z.ZodType> {
+  /** A literal type, so the typed client (hc<App>) sees `/v1/embed`, not any `/v1/…` path. */
+  path: Path;
   summary: string;
   description: string;
   answer: Answer;
@@ -14,7 +15,9 @@ interface ImageRouteOptions<Answer extends z.ZodType> {
   float32: string;
 }
 
-export function imageRoute<Answer extends z.ZodType>(options: ImageRouteOptions<Answer>) {
+export function imageRoute<const Path extends `/v1/${string}`, Answer extends z.ZodType>(
+  options: ImageRouteOptions<Path, Answer>,
+) {
   return createRoute({
     method: 'post',
     path: options.path,

@@ -1,10 +1,11 @@
 // Which ONNX Runtime execution providers a device maps to (a frozen table, as in transformers.js).
 //
-// The webgpu entry keeps `wasm` as its fallback: the bundle imported in ./ort.ts is wasm-only, and ORT
-// drops an unavailable provider from the list with a warning instead of failing the session.
+// No entry falls back to another provider: ORT drops an unavailable provider with a warning and runs
+// on the next, so a ['webgpu', 'wasm'] list would run on wasm while /healthz said "webgpu". With one
+// provider per device, a session either runs on the device it names or fails to be created.
 export const EXECUTION_PROVIDERS = Object.freeze({
   wasm: Object.freeze(['wasm']),
-  webgpu: Object.freeze(['webgpu', 'wasm']),
+  webgpu: Object.freeze(['webgpu']),
 });
 
 export type Device = keyof typeof EXECUTION_PROVIDERS;
@@ -22,8 +23,7 @@ export function executionProvidersFor(device: string): readonly string[] {
   return EXECUTION_PROVIDERS[device];
 }
 
-/** `navigator.gpu` is undefined in workerd today; where it exists (a browser, a future workerd) use it. */
-export function detectDevice(): Device {
-  const navigatorWithGpu = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
-  return navigatorWithGpu?.gpu ? 'webgpu' : 'wasm';
+/** Whether this runtime exposes WebGPU at all. `navigator.gpu` is undefined in workerd today. */
+export function hasWebGpu(): boolean {
+  return Boolean((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu);
 }

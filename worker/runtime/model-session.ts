@@ -1,7 +1,8 @@
 // One ONNX model ready to run: an ORT InferenceSession, its run queue, and the check that every
-// run is fed exactly the graph's inputs.
-import { executionProvidersFor } from './execution-providers';
-import { handOffWasmToOrt, ort } from './ort';
+// run is fed exactly the graph's inputs. Runtime-neutral: the session and its Tensor class come from
+// whichever ORT package created it (onnxruntime-web in the worker, onnxruntime-node in the benchmark),
+// which share onnxruntime-common's types.
+import type { InferenceSession, Tensor } from 'onnxruntime-web/wasm';
 import { RunQueue } from './run-queue';
 
 /** A float32 tensor as plain data: what callers hand in and get back, no ORT types. */
@@ -10,20 +11,17 @@ export interface Float32Tensor {
   dims: readonly number[];
 }
 
+/** The Tensor constructor of the ORT package that created the session (`ort.Tensor`). */
+export type TensorClass = new (type: 'float32', data: Float32Array, dims: readonly number[]) => Tensor;
+
 export class ModelSession {
-  readonly #session: ort.InferenceSession;
+  readonly #session: InferenceSession;
+  readonly #Tensor: TensorClass;
   readonly #queue = new RunQueue();
 
-  private constructor(session: ort.InferenceSession) {
+  constructor(session: InferenceSession, Tensor: TensorClass) {
     this.#session = session;
-  }
-
-  static async create(bytes: ArrayBuffer, device: string): Promise<ModelSession> {
-    const executionProviders = [...executionProvidersFor(device)];
-    handOffWasmToOrt();
-    // A copy: ORT may keep or transfer the buffer, and the bundled bytes are shared by every session.
-    const session = await ort.InferenceSession.create(new Uint8Array(bytes.slice(0)), { executionProviders });
-    return new ModelSession(session);
+    this.#Tensor = Tensor;
   }
 
   get inputNames(): readonly string[] {
@@ -50,9 +48,9 @@ export class ModelSession {
         new Error(`Unknown input(s) ${quoteAll(unknown)}; the model expects: ${expected}`),
       );
     }
-    const ortFeeds: Record<string, ort.Tensor> = {};
+    const ortFeeds: Record<string, Tensor> = {};
     for (const [name, tensor] of Object.entries(feeds)) {
-      ortFeeds[name] = new ort.Tensor('float32', tensor.data, [...tensor.dims]);
+      ortFeeds[name] = new this.#Tensor('float32', tensor.data, [...tensor.dims]);
     }
     return this.#queue.enqueue(async () => {
       const results = await this.#session.run(ortFeeds);
@@ -63,13 +61,18 @@ export class ModelSession {
       return outputs;
     });
   }
+
+  /** Frees ORT's memory for this graph after the runs already queued; later runs would fail. */
+  release(): Promise<void> {
+    return this.#queue.enqueue(() => this.#session.release());
+  }
 }
 
 /**
  * Integer outputs (k-means' int64 cluster index) become float32 like every other output: exact for
  * |v| < 2²⁴, far beyond any class or cluster count; other types are a model bug.
  */
-function asFloat32(name: string, tensor: ort.Tensor): Float32Array {
+function asFloat32(name: string, tensor: Tensor): Float32Array {
   const { data } = tensor;
   if (data instanceof Float32Array) return data;
   if (data instanceof BigInt64Array || data instanceof Int32Array) return Float32Array.from(data, Number);

@@ -6,13 +6,25 @@
 // `env.wasm.wasmBinary` to the glue, which calls `WebAssembly.instantiate(new Uint8Array(binary), imports)`.
 // Setting `wasmBinary` to a sentinel buffer lets us recognise exactly that call and answer it from the
 // imported module; every other instantiate call passes through untouched.
+//
+// Why no WebGPU here: ORT's WebGPU EP lives in another build (`onnxruntime-web/webgpu`) whose glue
+// needs its own 26.8 MB wasm (ort-wasm-simd-threaded.asyncify.wasm). workerd cannot compile it from
+// fetched bytes, so it would have to be bundled as a second CompiledWasm module next to the 14.2 MB
+// one, which does not fit Cloudflare's 10 MiB (compressed) worker limit; and `navigator.gpu` is
+// undefined in workerd anyway. The browser demo page is where WebGPU runs (README, "Cold start").
 
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
 import * as ort from 'onnxruntime-web/wasm';
+import { executionProvidersFor } from './execution-providers';
+import type { GraphOptimizationLevel, ModelRuntime } from './model-runtime';
+import { ModelSession } from './model-session';
 
 const WASM_BINARY_SENTINEL = new ArrayBuffer(8);
 
 type Instantiate = (source: unknown, imports?: WebAssembly.Imports) => Promise<unknown>;
+
+/** Start-up costs of this isolate's ORT, in ms, for /healthz (cold-start measurements). */
+const ortStartup: { wasmInstantiateMs?: number } = {};
 
 let handedOff = false;
 
@@ -23,17 +35,45 @@ export function handOffWasmToOrt(): void {
   const instantiate = WebAssembly.instantiate.bind(WebAssembly) as Instantiate;
   const isSentinel = (source: unknown) =>
     source === WASM_BINARY_SENTINEL || (ArrayBuffer.isView(source) && source.buffer === WASM_BINARY_SENTINEL);
-  (WebAssembly as unknown as { instantiate: Instantiate }).instantiate = (source, imports) =>
-    isSentinel(source)
-      ? (instantiate(ortWasm, imports) as Promise<WebAssembly.Instance>).then((instance) => ({
-          module: ortWasm,
-          instance,
-        }))
-      : instantiate(source, imports);
+  (WebAssembly as unknown as { instantiate: Instantiate }).instantiate = (source, imports) => {
+    if (!isSentinel(source)) return instantiate(source, imports);
+    const started = performance.now();
+    return (instantiate(ortWasm, imports) as Promise<WebAssembly.Instance>).then((instance) => {
+      ortStartup.wasmInstantiateMs = performance.now() - started;
+      return { module: ortWasm, instance };
+    });
+  };
 
   ort.env.wasm.wasmBinary = WASM_BINARY_SENTINEL; // also makes ORT use its embedded glue, not import(url)
   ort.env.wasm.numThreads = 1; // workerd has no pthread workers
   ort.env.wasm.proxy = false; // nor a proxy worker
 }
 
-export { ort };
+export interface WasmRuntimeOptions {
+  /**
+   * ORT's graph optimisations at session creation. Measured by `npm run bench:serve` (BENCHMARKS.md):
+   * the default is the level with the fastest session creation for the committed models.
+   */
+  graphOptimizationLevel?: GraphOptimizationLevel;
+}
+
+export const DEFAULT_GRAPH_OPTIMIZATION_LEVEL: GraphOptimizationLevel = 'all';
+
+/** onnxruntime-web on its wasm execution provider: the runtime of the deployed worker. */
+export function wasmRuntime(options: WasmRuntimeOptions = {}): ModelRuntime {
+  const executionProviders = [...executionProvidersFor('wasm')];
+  const graphOptimizationLevel = options.graphOptimizationLevel ?? DEFAULT_GRAPH_OPTIMIZATION_LEVEL;
+  return {
+    backend: 'wasm',
+    async createSession(bytes, sessionOptions = {}) {
+      handOffWasmToOrt();
+      // A copy: ORT may keep or transfer the buffer, and the bundled bytes are shared by every session.
+      const session = await ort.InferenceSession.create(new Uint8Array(bytes.slice(0)), {
+        executionProviders,
+        graphOptimizationLevel: sessionOptions.graphOptimizationLevel ?? graphOptimizationLevel,
+      });
+      return new ModelSession(session, ort.Tensor);
+    },
+    startup: () => ({ ...ortStartup }),
+  };
+}

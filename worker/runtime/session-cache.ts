@@ -14,6 +14,20 @@ export class SessionCache<Session> {
     return created;
   }
 
+  /**
+   * Forgets a session and releases it once the runs already queued on it are done (a hot swap retires
+   * old versions this way). Sessions without `release` (test doubles) are just forgotten.
+   */
+  evict(key: string): void {
+    const pending = this.#pending.get(key);
+    if (pending === undefined) return;
+    this.#pending.delete(key);
+    pending.then(
+      (session) => (session as { release?: () => Promise<void> }).release?.(),
+      () => undefined,
+    );
+  }
+
   get size(): number {
     return this.#pending.size;
   }

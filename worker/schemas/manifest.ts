@@ -12,6 +12,9 @@ export const TASKS = [
   'jigsaw',
   'generate',
   'classify',
+  'fill-mask',
+  'unshuffle',
+  'text-embed',
 ] as const;
 export const TaskSchema = z.enum(TASKS);
 export type Task = z.infer<typeof TaskSchema>;
@@ -29,6 +32,7 @@ export const METHODS = [
   'jigsaw',
   'simclr',
   'probe',
+  'text',
 ] as const;
 export const MethodSchema = z.enum(METHODS);
 
@@ -37,7 +41,10 @@ const NameSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'name must be lowercase letters, digits and dashes (at most 64)');
 
-export const InputSpecSchema = z
+/** The tasks that read text (a text input); every other task reads images (an image input). */
+export const TEXT_TASKS: readonly Task[] = ['fill-mask', 'unshuffle', 'text-embed'];
+
+export const ImageInputSpecSchema = z
   .object({
     /** ONNX graph input name. */
     name: z.string().min(1),
@@ -51,6 +58,38 @@ export const InputSpecSchema = z
     polarity: z.literal('ink-is-1'),
   })
   .strict();
+
+/**
+ * A text model's input: token ids of the shared word tokenizer (worker/text/tokenizer.ts), right-padded
+ * with [PAD] to `shape[1]` tokens, as float32 (exact below 2²⁴; the graph casts them to integers).
+ */
+export const TextInputSpecSchema = z
+  .object({
+    /** ONNX graph input name. */
+    name: z.string().min(1),
+    /** [batch, maxLength]: every row holds exactly maxLength ids. */
+    shape: z.tuple([z.null(), z.number().int().positive()]),
+    dtype: z.literal('float32'),
+    layout: z.literal('token-ids'),
+    tokenizer: z
+      .object({
+        /** The word tokenizer's rules (NFKC, lowercase, words with inner apostrophes, punctuation dropped). */
+        kind: z.literal('words-v1'),
+        /** vocab.json beside model.onnx: a JSON array of tokens, the id of a token is its index. */
+        file: z.string().regex(/^[\w.-]+\.json$/),
+        /** sha256 of vocab.json, which is exactly JSON.stringify(tokens) (no whitespace, no newline). */
+        sha256: Sha256Schema,
+        size: z.number().int().positive(),
+        /** The special tokens and their ids: always [PAD] 0, [UNK] 1, [MASK] 2. */
+        special: z.object({ pad: z.literal(0), unk: z.literal(1), mask: z.literal(2) }).strict(),
+      })
+      .strict(),
+  })
+  .strict();
+
+/** Image models keep the input they always had; a text model says so by its layout. */
+export const InputSpecSchema = z.discriminatedUnion('layout', [ImageInputSpecSchema, TextInputSpecSchema]);
+export type TextInputSpec = z.infer<typeof TextInputSpecSchema>;
 
 export const OutputSpecSchema = z
   .object({
@@ -71,7 +110,7 @@ export const ManifestSchema = z
     tasks: z.array(TaskSchema).min(1),
     dataset: z
       .object({
-        name: z.enum(['mnist', 'fashion-mnist', 'folder']),
+        name: z.enum(['mnist', 'fashion-mnist', 'folder', 'fortunes']),
         /** How the train/test split was made, in words a reader can reproduce. */
         split: z.string().min(1),
         trainSize: z.number().int().positive(),
@@ -131,7 +170,20 @@ export const ManifestSchema = z
     metrics: z.record(z.string(), z.number()),
     createdAt: z.iso.datetime(),
   })
-  .strict();
+  .strict()
+  .superRefine((manifest, ctx) => {
+    // A text endpoint must never feed words to an image graph, nor an image endpoint pixels to a text one.
+    const readsText = manifest.input.layout === 'token-ids';
+    manifest.tasks.forEach((task, i) => {
+      if (TEXT_TASKS.includes(task) !== readsText) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tasks', i],
+          message: `task "${task}" needs ${readsText ? 'an image' : 'a text'} input, but input.layout is "${manifest.input.layout}"`,
+        });
+      }
+    });
+  });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
 /** models/index.json: which models are bundled and which one each endpoint uses by default. */

@@ -1,9 +1,15 @@
 // Which model answers a request, and its session: resolves names and task defaults against the
 // store's index, checks a model's bytes against its manifest before the first session, and caches
 // sessions per name + version. A model that fails a check is unavailable (503); the others keep serving.
+//
+// Hot swap (issue 9): the store may name a new version of a model at any time (R2's `current` pointer).
+// A request keeps the session it started with, so in-flight requests finish on the old version. A new
+// version that fails its checks does not take over: the version this isolate served before keeps
+// serving, and one log line says why. Sessions of the serving and the previous version stay cached
+// (a rollback is instant); older ones are released once their queued runs are done.
 import { ApiError, modelNotFound, modelUnavailable } from '../http/api-error';
-import type { Device } from '../runtime/execution-providers';
-import { ModelSession } from '../runtime/model-session';
+import type { Backend, ModelRuntime } from '../runtime/model-runtime';
+import type { ModelSession } from '../runtime/model-session';
 import { SessionCache, sessionKey } from '../runtime/session-cache';
 import type { Manifest, ModelIndex, Task } from '../schemas/manifest';
 import type { ModelStore, StoredModel } from '../store/model-store';
@@ -12,16 +18,43 @@ import { sha256Hex } from '../store/sha256';
 export interface ServableModel {
   manifest: Manifest;
   session: ModelSession;
+  /** A text model's vocab.json, as the store holds it (checked by worker/text/text-model.ts). */
+  vocab?: unknown;
+}
+
+/** How long one session took to become ready: the cold-start cost a first request pays for it. */
+export interface SessionTiming {
+  /** name@version, with `#generator` for a generator graph. */
+  session: string;
+  /** Checking the bytes against the manifest's sha256. */
+  sha256Ms: number;
+  /** ORT's InferenceSession.create (the first one also instantiates ORT's wasm). */
+  createMs: number;
 }
 
 export class ModelRegistry {
-  readonly device: Device;
+  readonly runtime: ModelRuntime;
   readonly #store: ModelStore;
   readonly #sessions = new SessionCache<ModelSession>();
+  readonly #timings: SessionTiming[] = [];
+  /** Per model, the versions this isolate has served, the one serving now last. */
+  readonly #served = new Map<string, StoredModel[]>();
+  /** The refusals already logged, so a broken version is reported once, not on every request. */
+  readonly #logged = new Set<string>();
 
-  constructor(store: ModelStore, device: Device) {
+  constructor(store: ModelStore, runtime: ModelRuntime) {
     this.#store = store;
-    this.device = device;
+    this.runtime = runtime;
+  }
+
+  /** The backend that really runs the models (reported by /healthz). */
+  get backend(): Backend {
+    return this.runtime.backend;
+  }
+
+  /** The sessions created so far in this isolate and what each cost, oldest first. */
+  sessionTimings(): readonly SessionTiming[] {
+    return this.#timings;
   }
 
   index(): Promise<ModelIndex> {
@@ -50,12 +83,12 @@ export class ModelRegistry {
 
   /** The model that answers `task`: the requested one, else the task's default from the index. */
   async forTask(task: Task, requested?: string): Promise<ServableModel> {
-    const stored = await this.#resolve(task, requested);
-    const { manifest } = stored;
-    const session = await this.#sessions.get(sessionKey(manifest.name, manifest.version), () =>
-      this.#createSession(stored),
-    );
-    return { manifest, session };
+    return this.#swapSafely(await this.#resolve(task, requested), async (stored) => {
+      const { manifest } = stored;
+      const key = sessionKey(manifest.name, manifest.version);
+      const session = await this.#sessions.get(key, () => this.#createSession(key, stored));
+      return { manifest, session, vocab: stored.vocab };
+    });
   }
 
   /**
@@ -63,7 +96,12 @@ export class ModelRegistry {
    * is a latent code z [N, dims] and whose output is an image [N, 784]. Cached apart from the main graph.
    */
   async forGenerator(requested?: string): Promise<ServableModel & { generator: Generator }> {
-    const stored = await this.#resolve('generate', requested);
+    return this.#swapSafely(await this.#resolve('generate', requested), (stored) =>
+      this.#generatorOf(stored),
+    );
+  }
+
+  async #generatorOf(stored: StoredModel): Promise<ServableModel & { generator: Generator }> {
     const { manifest, generatorBytes } = stored;
     const generator = manifest.generator;
     if (generator === undefined || generatorBytes === undefined) {
@@ -73,7 +111,7 @@ export class ModelRegistry {
     }
     const key = `${sessionKey(manifest.name, manifest.version)}#generator`;
     const session = await this.#sessions.get(key, async () => {
-      const created = await this.#checkedSession(manifest.name, generator, generatorBytes);
+      const created = await this.#checkedSession(key, manifest.name, generator, generatorBytes);
       checkGraphNames(manifest.name, created, generator.latent.name, { generated: generator.output.name });
       return created;
     });
@@ -103,9 +141,57 @@ export class ModelRegistry {
 
   async #load(name: string): Promise<StoredModel> {
     const { models } = await this.index();
-    const stored = models.includes(name) ? await this.#store.get(name) : undefined;
+    if (!models.includes(name)) throw modelNotFound(name, models);
+    let stored: StoredModel | undefined;
+    try {
+      stored = await this.#store.get(name);
+    } catch (error) {
+      // e.g. the new version's manifest fails the schema: the version served before stays.
+      return this.#previousOr(name, undefined, error);
+    }
     if (stored === undefined) throw modelNotFound(name, models);
     return stored;
+  }
+
+  /** Opens `stored`; if it is unavailable (503), falls back to the version this isolate served before. */
+  async #swapSafely<T>(stored: StoredModel, open: (stored: StoredModel) => Promise<T>): Promise<T> {
+    let opened: T;
+    try {
+      opened = await open(stored);
+    } catch (error) {
+      const previous = this.#previousOr(stored.manifest.name, stored.manifest.version, error);
+      return open(previous);
+    }
+    this.#markServed(stored);
+    return opened;
+  }
+
+  /** The version served before, unless there is none (or it is the failing one): then `error` stands. */
+  #previousOr(name: string, failing: string | undefined, error: unknown): StoredModel {
+    const previous = this.#served.get(name)?.at(-1);
+    const isUnavailable = error instanceof ApiError && error.status === 503;
+    if (!isUnavailable || previous === undefined || previous.manifest.version === failing) throw error;
+    const line = `Model "${name}" stays on version ${previous.manifest.version}: ${error.message}`;
+    if (!this.#logged.has(line)) {
+      if (this.#logged.size >= 256) this.#logged.clear();
+      this.#logged.add(line);
+      console.error(line);
+    }
+    return previous;
+  }
+
+  /** Records the version that answered; a swap releases the sessions of versions two or more swaps old. */
+  #markServed(stored: StoredModel): void {
+    const { name, version } = stored.manifest;
+    const served = this.#served.get(name) ?? [];
+    if (served.at(-1)?.manifest.version === version) return;
+    const history = [...served.filter((s) => s.manifest.version !== version), stored];
+    for (const retired of history.splice(0, Math.max(0, history.length - 2))) {
+      const key = sessionKey(name, retired.manifest.version);
+      this.#sessions.evict(key);
+      this.#sessions.evict(`${key}#generator`);
+    }
+    this.#served.set(name, history);
   }
 
   async #whoCan(task: Task): Promise<string> {
@@ -113,8 +199,8 @@ export class ModelRegistry {
     return capable.length === 0 ? `no model can` : `models that can: ${capable.join(', ')}`;
   }
 
-  async #createSession({ manifest, bytes }: StoredModel): Promise<ModelSession> {
-    const session = await this.#checkedSession(manifest.name, manifest.onnx, bytes);
+  async #createSession(key: string, { manifest, bytes }: StoredModel): Promise<ModelSession> {
+    const session = await this.#checkedSession(key, manifest.name, manifest.onnx, bytes);
     const outputs = Object.fromEntries(Object.entries(manifest.outputs).map(([role, o]) => [role, o.name]));
     checkGraphNames(manifest.name, session, manifest.input.name, outputs);
     return session;
@@ -122,11 +208,14 @@ export class ModelRegistry {
 
   /** A session for bytes that match their sha256 in the manifest; any failure is a 503 for this model only. */
   async #checkedSession(
+    key: string,
     name: string,
     graph: { file: string; sha256: string },
     bytes: ArrayBuffer,
   ): Promise<ModelSession> {
+    const started = performance.now();
     const actual = await sha256Hex(bytes);
+    const hashed = performance.now();
     if (actual !== graph.sha256) {
       throw modelUnavailable(
         name,
@@ -134,7 +223,10 @@ export class ModelRegistry {
       );
     }
     try {
-      return await ModelSession.create(bytes, this.device);
+      const session = await this.runtime.createSession(bytes);
+      const createMs = performance.now() - hashed;
+      this.#timings.push({ session: key, sha256Ms: hashed - started, createMs });
+      return session;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw modelUnavailable(name, `onnxruntime cannot load ${graph.file}: ${reason}`, error);

@@ -8,7 +8,9 @@ import type { ModelStore, StoredModel } from './model-store';
 /** The raw bundle: JSON as imported (validated here, not trusted) and model.onnx as a Data module. */
 export interface BundledModels {
   index: unknown;
-  models: Readonly<Record<string, { manifest: unknown; onnx: ArrayBuffer; generator?: ArrayBuffer }>>;
+  models: Readonly<
+    Record<string, { manifest: unknown; onnx: ArrayBuffer; generator?: ArrayBuffer; vocab?: unknown }>
+  >;
 }
 
 export class BundledStore implements ModelStore {
@@ -39,6 +41,6 @@ export class BundledStore implements ModelStore {
     if (parsed.data.name !== name) {
       throw modelUnavailable(name, `its manifest.json names a different model, "${parsed.data.name}"`);
     }
-    return { manifest: parsed.data, bytes: entry.onnx, generatorBytes: entry.generator };
+    return { manifest: parsed.data, bytes: entry.onnx, generatorBytes: entry.generator, vocab: entry.vocab };
   }
 }

@@ -8,6 +8,8 @@ export interface StoredModel {
   bytes: ArrayBuffer;
   /** The generator graph's bytes (`manifest.generator.file`), for models that can generate. */
   generatorBytes?: ArrayBuffer | undefined;
+  /** A text model's vocab.json as parsed JSON (`manifest.input.tokenizer`), not yet checked. */
+  vocab?: unknown;
 }
 
 export interface ModelStore {

@@ -1,0 +1,375 @@
+// npm run bench:serve — the serving benchmark (not a test). In one run it starts the worker under
+// `wrangler dev` and the same hono app on plain Node with onnxruntime-node (scripts/bench/node-server.ts),
+// both on 127.0.0.1, and measures side by side: the cold start (process start → first answer; session
+// creation), HTTP latency and requests/s per endpoint at batch 1 and 64, in-runtime session.run, the
+// cold-start ideas (graph optimisation levels, pre-optimised ONNX, ORT format), and the deployable bundle
+// size. Writes the tables into BENCHMARKS.md (section bench:serve). BENCH_QUICK=1 for a short run.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { Task } from '../worker/schemas/manifest';
+import { readModels } from './bench/disk-store';
+import { type LocalServer, startNodeServer, startWrangler } from './bench/local-servers';
+import { writeSection } from './bench/markdown-section';
+import { saveOptimisedModel } from './bench/node-runtime';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const REQUESTS = { 1: QUICK ? 30 : 200, 64: QUICK ? 10 : 40 } as const;
+const CONCURRENCY = 4;
+const RUN_ITERS = { 1: QUICK ? 200 : 1000, 64: QUICK ? 20 : 100 } as const;
+const MIB = 1024 * 1024;
+const IMAGE_TASKS: readonly Task[] = [
+  'embed',
+  'reconstruct',
+  'denoise',
+  'cluster',
+  'rotation',
+  'jigsaw',
+  'classify',
+];
+
+const image = (seed: number) => Array.from({ length: 784 }, (_, i) => ((i * 31 + seed * 17) % 101) / 100);
+const batchOf = (n: number) => Array.from({ length: n }, (_, i) => image(i));
+
+async function post(url: string, body: unknown): Promise<void> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+  await response.arrayBuffer();
+}
+
+async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(url, init);
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+const quantile = (sorted: readonly number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+
+interface Latency {
+  p50: number;
+  p99: number;
+  rps: number;
+}
+
+/** Sequential requests for p50/p99, then the same count with CONCURRENCY in flight for requests/s. */
+async function latency(url: string, body: unknown, count: number): Promise<Latency> {
+  for (let i = 0; i < 3; i++) await post(url, body); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    await post(url, body);
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next++ < count) await post(url, body);
+    }),
+  );
+  const rps = count / ((performance.now() - started) / 1000);
+  return { p50: quantile(times, 0.5), p99: quantile(times, 0.99), rps };
+}
+
+interface Health {
+  startup: Record<string, number>;
+  sessions: { session: string; sha256Ms: number; createMs: number }[];
+}
+
+interface ColdStart {
+  readyMs: number;
+  firstRequestMs: number;
+  firstAnswerMs: number;
+  createMs: number;
+  startup: Record<string, number>;
+}
+
+/** Process start → "Ready on" → first answer (which creates the session), and what the session cost. */
+async function coldStart(server: LocalServer, model: string, task: Task): Promise<ColdStart> {
+  const sent = performance.now();
+  await post(`${server.url}/v1/${task}`, { model, images: [image(0)] });
+  const answered = performance.now();
+  const health = await getJson<Health>(`${server.url}/healthz`);
+  return {
+    readyMs: server.readyAt - server.spawnedAt,
+    firstRequestMs: answered - sent,
+    firstAnswerMs: answered - server.spawnedAt,
+    createMs: health.sessions[0]?.createMs ?? Number.NaN,
+    startup: health.startup,
+  };
+}
+
+interface RunTime {
+  meanMs: number;
+  p50Ms: number;
+}
+
+const runTime = (server: LocalServer, model: string, n: 1 | 64) =>
+  getJson<RunTime>(`${server.url}/__bench/run?model=${model}&n=${n}&iters=${RUN_ITERS[n]}`);
+
+interface SessionBench {
+  createMs: number;
+  firstRunMs: number;
+  meanMs: number;
+}
+
+const sessionBench = (server: LocalServer, bytes: Uint8Array, level: string) =>
+  getJson<SessionBench>(`${server.url}/__bench/session?level=${level}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: new Blob([bytes as Uint8Array<ArrayBuffer>]),
+  });
+
+/** `wrangler deploy --dry-run`: what would be uploaded, raw and gzip-compressed (Cloudflare's limit). */
+function bundleSize(): { files: { name: string; raw: number; gzip: number }[] } {
+  const outdir = mkdtempSync(join(tmpdir(), 'pretext-bundle-'));
+  try {
+    execFileSync('node_modules/.bin/wrangler', ['deploy', '--dry-run', '--outdir', outdir], {
+      stdio: 'ignore',
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    });
+    const files = readdirSync(outdir, { recursive: true, encoding: 'utf8' })
+      .filter(
+        (name) => statSync(join(outdir, name)).isFile() && !name.endsWith('.map') && name !== 'README.md',
+      )
+      .map((name) => {
+        const bytes = readFileSync(join(outdir, name));
+        return { name, raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+      });
+    return { files };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+const fmt = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
+const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '–');
+const mib = (bytes: number) => `${(bytes / MIB).toFixed(2)} MiB`;
+
+async function main(): Promise<void> {
+  const { index, models } = readModels();
+  console.log('bundle: wrangler deploy --dry-run …');
+  const bundle = bundleSize();
+
+  // Only what the worker really bundles is compared (worker/store/bundled-models.generated.ts can lag
+  // models/index.json until `npm run models:bundle`). GET /v1/models creates no session.
+  console.log('worker: starting …');
+  const worker = await startWrangler({ PRETEXT_BENCH: '1' });
+  const served = await getJson<{ models: { name: string }[] }>(`${worker.url}/v1/models`).catch(async (e) => {
+    await worker.stop();
+    throw e;
+  });
+  const names = served.models.map((m) => m.name).filter((name) => Object.hasOwn(models, name));
+  const notBundled = Object.keys(models).filter((name) => !names.includes(name));
+  const tasksOf = (name: string) => (models[name]!.manifest as { tasks: Task[] }).tasks;
+  // Each image task with a served model: its default model if served, else the first that can.
+  const endpoints = IMAGE_TASKS.flatMap((task) => {
+    const preferred = (index as { defaults?: Partial<Record<Task, string>> }).defaults?.[task];
+    const model =
+      preferred !== undefined && names.includes(preferred)
+        ? preferred
+        : names.find((name) => tasksOf(name).includes(task));
+    return model === undefined ? [] : [{ task, model }];
+  });
+  const skipped = IMAGE_TASKS.filter((task) => !endpoints.some((e) => e.task === task));
+  const coldModel = endpoints[0]!;
+  // The largest served model's bytes: the one whose session creation costs most.
+  const biggest = names.toSorted((a, b) => models[b]!.onnx.byteLength - models[a]!.onnx.byteLength)[0]!;
+  const biggestPath = join('models', biggest, 'model.onnx');
+
+  const scratch = mkdtempSync(join(tmpdir(), 'pretext-optimised-'));
+  const variants: { label: string; bytes: Uint8Array; level: string }[] = [];
+  const original = new Uint8Array(readFileSync(biggestPath));
+  for (const level of ['disabled', 'basic', 'extended', 'all']) {
+    variants.push({ label: `model.onnx, graphOptimizationLevel ${level}`, bytes: original, level });
+  }
+  for (const [level, ext] of [
+    ['basic', 'onnx'],
+    ['extended', 'onnx'],
+    ['basic', 'ort'],
+  ] as const) {
+    const path = join(scratch, `${level}.${ext}`);
+    try {
+      await saveOptimisedModel(biggestPath, path, level);
+      const what = ext === 'ort' ? 'ORT format' : 'ONNX';
+      variants.push({
+        label: `pre-optimised (${level}) ${what}, level disabled`,
+        bytes: new Uint8Array(readFileSync(path)),
+        level: 'disabled',
+      });
+    } catch (error) {
+      console.warn(`cannot pre-optimise at ${level} as ${ext}: ${error}`);
+    }
+  }
+
+  const results: Record<
+    'worker' | 'node',
+    { cold: ColdStart; servers: LocalServer } & Record<string, unknown>
+  > = {} as never;
+  const latencies = new Map<string, Latency>();
+  const runs = new Map<string, RunTime>();
+  const sessions = new Map<string, SessionBench | string>();
+
+  for (const side of ['worker', 'node'] as const) {
+    if (side === 'node') console.log('node: starting …');
+    const server = side === 'worker' ? worker : await startNodeServer();
+    try {
+      const cold = await coldStart(server, coldModel.model, coldModel.task);
+      results[side] = { cold, servers: server };
+      for (const { task, model } of endpoints) {
+        for (const n of [1, 64] as const) {
+          console.log(`${side}: /v1/${task} ${model} batch ${n}`);
+          const body = { model, images: batchOf(n) };
+          latencies.set(`${side} ${task} ${n}`, await latency(`${server.url}/v1/${task}`, body, REQUESTS[n]));
+        }
+      }
+      for (const name of names) {
+        for (const n of [1, 64] as const) runs.set(`${side} ${name} ${n}`, await runTime(server, name, n));
+      }
+      for (const variant of variants) {
+        const measured = await sessionBench(server, variant.bytes, variant.level).catch((e: unknown) =>
+          String(e).slice(0, 120),
+        );
+        sessions.set(`${side} ${variant.label}`, measured);
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+  rmSync(scratch, { recursive: true, force: true });
+
+  const w = results.worker.cold;
+  const nd = results.node.cold;
+  const lines: string[] = [];
+  lines.push('## Serving');
+  lines.push('');
+  lines.push(
+    `Command: \`npm run bench:serve\`${QUICK ? ' (BENCH_QUICK=1: short run)' : ''}. Both servers run on 127.0.0.1 in the same run: ` +
+      'the worker under `wrangler dev` (workerd, onnxruntime-web 1.30 wasm, 1 thread) and the same hono app on ' +
+      'plain Node 22 with onnxruntime-node 1.30 (CPU EP, 1 intra-op thread), serving the committed models. ' +
+      `Latency: ${REQUESTS[1]} (batch 1) / ${REQUESTS[64]} (batch 64) sequential JSON requests after 3 warm-ups; ` +
+      `requests/s: the same count with ${CONCURRENCY} in flight. Machine: 2 cores, shared with running trainings, so ` +
+      'absolute numbers are noisy; ratios come from the same run.',
+  );
+  lines.push('');
+  lines.push('### Cold start');
+  lines.push('');
+  lines.push('| | worker (wrangler dev) | Node + onnxruntime-node | worker / Node |');
+  lines.push('|---|---:|---:|---:|');
+  lines.push(
+    `| process start → "Ready on" (ms) | ${fmt(w.readyMs, 0)} | ${fmt(nd.readyMs, 0)} | ${ratio(w.readyMs, nd.readyMs)} |`,
+  );
+  lines.push(
+    `| first request, ${coldModel.task} batch 1 (ms) | ${fmt(w.firstRequestMs, 0)} | ${fmt(nd.firstRequestMs, 0)} | ${ratio(w.firstRequestMs, nd.firstRequestMs)} |`,
+  );
+  lines.push(
+    `| … of which session creation, /healthz (ms) | ${fmt(w.createMs, 0)} | ${fmt(nd.createMs, 0)} | ${ratio(w.createMs, nd.createMs)} |`,
+  );
+  lines.push(
+    `| process start → first answer (ms) | ${fmt(w.firstAnswerMs, 0)} | ${fmt(nd.firstAnswerMs, 0)} | ${ratio(w.firstAnswerMs, nd.firstAnswerMs)} |`,
+  );
+  lines.push('');
+  lines.push(
+    `First request: model \`${coldModel.model}\`; it creates the model's session lazily (sessions are per model ` +
+      `version, created on first use). ORT's wasm instantiation in the worker: ${JSON.stringify(w.startup)} ` +
+      "(workerd's clock advances coarsely inside a request, so sub-millisecond spans read as 0). " +
+      '"Ready on" includes wrangler\'s bundling and workerd start-up; Node\'s includes tsx compiling TypeScript.',
+  );
+  lines.push('');
+  lines.push(`### Cold-start ideas: session creation of \`${biggest}\` (${mib(original.length)})`);
+  lines.push('');
+  lines.push(
+    'Each row creates a fresh session in an already warm process (`POST /__bench/session`, enabled only with ' +
+      '`PRETEXT_BENCH=1`), then times its first run and 100 more at batch 1.',
+  );
+  lines.push('');
+  lines.push(
+    '| variant | worker create (ms) | worker first run (ms) | worker mean run (ms) | Node create (ms) | Node mean run (ms) |',
+  );
+  lines.push('|---|---:|---:|---:|---:|---:|');
+  for (const variant of variants) {
+    const a = sessions.get(`worker ${variant.label}`);
+    const b = sessions.get(`node ${variant.label}`);
+    const cell = (s: SessionBench | string | undefined, key: keyof SessionBench, d = 1) =>
+      typeof s === 'object' ? fmt(s[key], d) : `fails: ${s ?? '–'}`;
+    lines.push(
+      `| ${variant.label}${variant.bytes === original ? '' : ` (${mib(variant.bytes.length)})`} | ${cell(a, 'createMs')} | ${cell(a, 'firstRunMs')} | ${cell(a, 'meanMs', 2)} | ${cell(b, 'createMs')} | ${cell(b, 'meanMs', 2)} |`,
+    );
+  }
+  lines.push('');
+  lines.push('### In-runtime `session.run` (no HTTP, no JSON)');
+  lines.push('');
+  lines.push(
+    '`GET /__bench/run`: mean over the iterations of `ModelSession.run` on the same input, inside each runtime.',
+  );
+  lines.push('');
+  lines.push('| model | batch | worker (ms) | Node (ms) | worker / Node (target ≤ 2×) |');
+  lines.push('|---|---:|---:|---:|---:|');
+  for (const name of names) {
+    for (const n of [1, 64] as const) {
+      const a = runs.get(`worker ${name} ${n}`)!;
+      const b = runs.get(`node ${name} ${n}`)!;
+      lines.push(
+        `| ${name} | ${n} | ${fmt(a.meanMs, 3)} | ${fmt(b.meanMs, 3)} | ${ratio(a.meanMs, b.meanMs)} |`,
+      );
+    }
+  }
+  lines.push('');
+  lines.push('### HTTP per endpoint (JSON in and out)');
+  lines.push('');
+  lines.push(
+    '| endpoint | model | batch | worker p50 / p99 (ms) | worker req/s | Node p50 / p99 (ms) | Node req/s | p50 worker / Node |',
+  );
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const { task, model } of endpoints) {
+    for (const n of [1, 64] as const) {
+      const a = latencies.get(`worker ${task} ${n}`)!;
+      const b = latencies.get(`node ${task} ${n}`)!;
+      lines.push(
+        `| /v1/${task} | ${model} | ${n} | ${fmt(a.p50)} / ${fmt(a.p99)} | ${fmt(a.rps, 0)} | ${fmt(b.p50)} / ${fmt(b.p99)} | ${fmt(b.rps, 0)} | ${ratio(a.p50, b.p50)} |`,
+      );
+    }
+  }
+  if (notBundled.length > 0) {
+    lines.push(
+      '',
+      `Not measured: ${notBundled.join(', ')} (in models/ but not in the worker's bundle yet; \`npm run models:bundle\`).`,
+    );
+  }
+  if (skipped.length > 0)
+    lines.push(
+      '',
+      `No committed model serves ${skipped.join(', ')} yet, so those endpoints are not measured.`,
+    );
+  lines.push('');
+  lines.push('### Bundle (`wrangler deploy --dry-run --outdir`)');
+  lines.push('');
+  lines.push('| file | raw | gzip -9 |');
+  lines.push('|---|---:|---:|');
+  let raw = 0;
+  let gzip = 0;
+  for (const file of bundle.files.toSorted((a, b) => b.raw - a.raw)) {
+    raw += file.raw;
+    gzip += file.gzip;
+    lines.push(`| ${file.name} | ${mib(file.raw)} | ${mib(file.gzip)} |`);
+  }
+  lines.push(`| **total** | **${mib(raw)}** | **${mib(gzip)}** |`);
+  lines.push('');
+  lines.push(
+    `Cloudflare's limit is on the compressed worker: 3 MiB (Free) / 10 MiB (Paid). At ${mib(gzip)} the worker ` +
+      `${gzip <= 3 * MIB ? 'fits the Free plan' : 'needs the Paid plan'} and leaves ${mib(10 * MIB - gzip)} for more bundled models on Paid ` +
+      '(larger models belong in R2, which does not count against the limit).',
+  );
+  writeSection('BENCHMARKS.md', 'bench:serve', lines.join('\n'));
+  console.log(lines.join('\n'));
+}
+
+await main();

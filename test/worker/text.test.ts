@@ -1,0 +1,604 @@
+// The text endpoints inside workerd: /v1/text/fill-mask, /v1/text/unshuffle, /v1/text/embed.
+// They run the tiny fixture model of scripts/make-text-fixture.ts (trained on twelve sentences, among
+// them the lecture's "I am going to school"), so the answers are known without the fortunes package;
+// the bundled text model, once models/ has one, gets the lecture's sentence too (last block).
+import { exports } from 'cloudflare:workers';
+import fc from 'fast-check';
+import { describe, expect, it, vi } from 'vitest';
+import { createApp } from '../../worker/app';
+import { wasmRuntime } from '../../worker/runtime/ort';
+import { bundledModels } from '../../worker/store/bundled-models.generated';
+import { type BundledModels, BundledStore } from '../../worker/store/bundled-store';
+import fixtureManifest from './fixtures/text/fixture-text/manifest.json';
+import fixtureOnnx from './fixtures/text/fixture-text/model.onnx';
+import fixtureVocab from './fixtures/text/fixture-text/vocab.json';
+import textIndex from './fixtures/text/index.json';
+import { index, jsonInit, maxAbsDifference, statusAndBody } from './support';
+
+const FIXTURE = 'fixture-text';
+const IMAGE_MODEL = 'mnist-mlp-ae';
+const fixture = { manifest: fixtureManifest, onnx: fixtureOnnx, vocab: fixtureVocab };
+
+function appWith(models: BundledModels['models'], defaults: Record<string, string>) {
+  const bundle: BundledModels = { index: { models: Object.keys(models), defaults }, models };
+  return createApp({ runtime: wasmRuntime(), store: new BundledStore(bundle) });
+}
+
+const app = appWith(
+  { [FIXTURE]: fixture, [IMAGE_MODEL]: bundledModels.models[IMAGE_MODEL]! },
+  { ...textIndex.defaults, embed: IMAGE_MODEL },
+);
+const post = async (path: string, body: unknown) => statusAndBody(await app.request(path, jsonInit(body)));
+
+interface FillMaskAnswer {
+  model: string;
+  words: string[];
+  unknown: string[];
+  predictions: { position: number; words: { word: string; probability: number }[] }[];
+  filled: string;
+}
+
+describe('POST /v1/text/fill-mask', () => {
+  it('fills the lecture sentence "I am going to [MASK]" with "school"', async () => {
+    const { status, body } = await post('/v1/text/fill-mask', { text: 'I am going to [MASK]' });
+    expect(status).toBe(200);
+    const answer = body as FillMaskAnswer;
+    expect(answer).toMatchObject({
+      model: FIXTURE,
+      version: '0.0.1',
+      words: ['i', 'am', 'going', 'to', '[MASK]'],
+      unknown: [],
+      filled: 'i am going to school',
+    });
+    expect(answer.predictions).toHaveLength(1);
+    const [prediction] = answer.predictions;
+    expect(prediction!.position).toBe(4);
+    expect(prediction!.words).toHaveLength(5);
+    expect(prediction!.words[0]!.word).toBe('school');
+    const probabilities = prediction!.words.map((w) => w.probability);
+    expect(probabilities).toEqual([...probabilities].sort((a, b) => b - a));
+    expect(probabilities.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1 + 1e-6);
+    for (const w of prediction!.words) expect(['[PAD]', '[UNK]', '[MASK]']).not.toContain(w.word);
+  });
+
+  it('reads case, punctuation and a lowercase [mask] the way the tokenizer does', async () => {
+    const plain = await post('/v1/text/fill-mask', { text: 'I am going to [MASK]' });
+    const shouted = await post('/v1/text/fill-mask', { text: '  I AM going to… [mask]?!  ' });
+    expect(shouted).toEqual(plain);
+  });
+
+  it('returns `top` candidates for each [MASK] and names unknown words', async () => {
+    const { status, body } = await post('/v1/text/fill-mask', {
+      text: 'the zebra [MASK] on the [MASK]',
+      top: 3,
+    });
+    expect(status).toBe(200);
+    const answer = body as FillMaskAnswer;
+    expect(answer.unknown).toEqual(['zebra']);
+    expect(answer.predictions.map((p) => p.position)).toEqual([2, 5]);
+    for (const p of answer.predictions) expect(p.words).toHaveLength(3);
+  });
+});
+
+describe('POST /v1/text/unshuffle', () => {
+  it('puts "school to going am I" back in order', async () => {
+    const { status, body } = await post('/v1/text/unshuffle', { text: 'school to going am I' });
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      model: FIXTURE,
+      version: '0.0.1',
+      words: ['school', 'to', 'going', 'am', 'i'],
+      unknown: [],
+      order: [4, 3, 2, 1, 0],
+      text: 'i am going to school',
+    });
+  });
+
+  it('gives the same order whatever order the words arrive in (the model never sees it)', async () => {
+    const a = (await post('/v1/text/unshuffle', { text: 'the on mat sat cat the' })).body as { text: string };
+    const b = (await post('/v1/text/unshuffle', { text: 'cat the sat the mat on' })).body as { text: string };
+    expect(a.text).toBe(b.text);
+    expect(a.text.split(' ').sort()).toEqual(['cat', 'mat', 'on', 'sat', 'the', 'the']);
+  });
+});
+
+describe('POST /v1/text/embed', () => {
+  it('embeds each text; texts the tokenizer reads alike get the same vector', async () => {
+    const texts = ['I am going to school.', 'i am going to SCHOOL', 'The cat sat on the mat.'];
+    const { status, body } = await post('/v1/text/embed', { texts });
+    expect(status).toBe(200);
+    const answer = body as { model: string; dims: number; embeddings: number[][] };
+    expect(answer).toMatchObject({ model: FIXTURE, dims: 16 });
+    expect(answer.embeddings).toHaveLength(3);
+    for (const e of answer.embeddings) {
+      expect(e).toHaveLength(16);
+      expect(e.every(Number.isFinite)).toBe(true);
+    }
+    expect(answer.embeddings[1]).toEqual(answer.embeddings[0]);
+    expect(answer.embeddings[2]).not.toEqual(answer.embeddings[0]);
+  });
+
+  it('gives a text the same embedding alone as in a batch (padding is masked out)', async () => {
+    const texts = ['a good book', 'we are going home now', 'the dog sleeps on the mat'];
+    const batch = (await post('/v1/text/embed', { texts })).body as { embeddings: number[][] };
+    const alone = (await post('/v1/text/embed', { texts: [texts[1]] })).body as { embeddings: number[][] };
+    expect(maxAbsDifference(alone.embeddings[0]!, batch.embeddings[1]!)).toBeLessThan(1e-5);
+  });
+});
+
+describe('invalid text → 400', () => {
+  it('rejects an empty or blank text', async () => {
+    expect(await post('/v1/text/fill-mask', { text: '' })).toMatchInlineSnapshot(`
+      {
+        "body": {
+          "error": {
+            "code": "invalid_input",
+            "issues": [
+              {
+                "message": "must not be empty",
+                "path": "text",
+              },
+            ],
+            "message": "text must not be empty",
+          },
+        },
+        "status": 400,
+      }
+    `);
+    expect((await post('/v1/text/unshuffle', { text: ' \n\t ' })).body).toEqual(
+      (await post('/v1/text/unshuffle', { text: '' })).body,
+    );
+  });
+
+  it('rejects a text of punctuation only', async () => {
+    expect(await post('/v1/text/embed', { texts: ['fine', '?!… —'] })).toMatchInlineSnapshot(`
+      {
+        "body": {
+          "error": {
+            "code": "invalid_input",
+            "issues": [
+              {
+                "message": "has no words (punctuation and symbols are ignored)",
+                "path": "texts[1]",
+              },
+            ],
+            "message": "texts[1] has no words (punctuation and symbols are ignored)",
+          },
+        },
+        "status": 400,
+      }
+    `);
+  });
+
+  it('rejects a text with more words than the model reads', async () => {
+    const text = 'i am going to school and then home [MASK]';
+    expect(await post('/v1/text/fill-mask', { text })).toMatchInlineSnapshot(`
+      {
+        "body": {
+          "error": {
+            "code": "invalid_input",
+            "issues": [
+              {
+                "message": "has 9 words, but model "fixture-text" reads at most 8",
+                "path": "text",
+              },
+            ],
+            "message": "text has 9 words, but model "fixture-text" reads at most 8",
+          },
+        },
+        "status": 400,
+      }
+    `);
+  });
+
+  it('rejects a text longer than 1000 characters before reading its words', async () => {
+    expect(await post('/v1/text/unshuffle', { text: 'school '.repeat(200) })).toMatchInlineSnapshot(`
+      {
+        "body": {
+          "error": {
+            "code": "invalid_input",
+            "issues": [
+              {
+                "message": "must be at most 1000 characters, got 1400",
+                "path": "text",
+              },
+            ],
+            "message": "text must be at most 1000 characters, got 1400",
+          },
+        },
+        "status": 400,
+      }
+    `);
+  });
+
+  it('rejects a text whose words are all unknown to the model', async () => {
+    expect(await post('/v1/text/fill-mask', { text: 'Zebras juggle [MASK]' })).toMatchInlineSnapshot(`
+      {
+        "body": {
+          "error": {
+            "code": "invalid_input",
+            "issues": [
+              {
+                "message": "has no word that model "fixture-text" knows (unknown: "zebras", "juggle")",
+                "path": "text",
+              },
+            ],
+            "message": "text has no word that model "fixture-text" knows (unknown: "zebras", "juggle")",
+          },
+        },
+        "status": 400,
+      }
+    `);
+  });
+
+  it('rejects control characters and unpaired surrogates, saying where', async () => {
+    expect(await post('/v1/text/fill-mask', { text: 'I am\u0007 going to [MASK]' })).toMatchInlineSnapshot(`
+      {
+        "body": {
+          "error": {
+            "code": "invalid_input",
+            "issues": [
+              {
+                "message": "must not contain control characters, found U+0007 at index 4",
+                "path": "text",
+              },
+            ],
+            "message": "text must not contain control characters, found U+0007 at index 4",
+          },
+        },
+        "status": 400,
+      }
+    `);
+    const surrogate = await post('/v1/text/embed', { texts: ['school \ud800 home'] });
+    expect(surrogate.body).toMatchInlineSnapshot(`
+      {
+        "error": {
+          "code": "invalid_input",
+          "issues": [
+            {
+              "message": "must be valid Unicode, found an unpaired surrogate at index 7",
+              "path": "texts[0]",
+            },
+          ],
+          "message": "texts[0] must be valid Unicode, found an unpaired surrogate at index 7",
+        },
+      }
+    `);
+  });
+
+  it('needs a [MASK] to fill, and no [MASK] to unshuffle', async () => {
+    expect((await post('/v1/text/fill-mask', { text: 'I am going to school' })).body).toMatchInlineSnapshot(`
+      {
+        "error": {
+          "code": "invalid_input",
+          "issues": [
+            {
+              "message": "must contain [MASK] where the missing word goes",
+              "path": "text",
+            },
+          ],
+          "message": "text must contain [MASK] where the missing word goes",
+        },
+      }
+    `);
+    expect((await post('/v1/text/fill-mask', { text: '[MASK] [mask]!' })).body).toMatchInlineSnapshot(`
+      {
+        "error": {
+          "code": "invalid_input",
+          "issues": [
+            {
+              "message": "must contain at least one word besides [MASK]",
+              "path": "text",
+            },
+          ],
+          "message": "text must contain at least one word besides [MASK]",
+        },
+      }
+    `);
+    expect((await post('/v1/text/embed', { texts: ['a book', '[MASK]'] })).body).toMatchInlineSnapshot(`
+      {
+        "error": {
+          "code": "invalid_input",
+          "issues": [
+            {
+              "message": "has no word besides [MASK]",
+              "path": "texts[1]",
+            },
+          ],
+          "message": "texts[1] has no word besides [MASK]",
+        },
+      }
+    `);
+    expect((await post('/v1/text/unshuffle', { text: 'school [MASK] i' })).body).toMatchInlineSnapshot(`
+      {
+        "error": {
+          "code": "invalid_input",
+          "issues": [
+            {
+              "message": "must not contain [MASK] (that is for /v1/text/fill-mask)",
+              "path": "text",
+            },
+          ],
+          "message": "text must not contain [MASK] (that is for /v1/text/fill-mask)",
+        },
+      }
+    `);
+    expect((await post('/v1/text/unshuffle', { text: 'school!' })).body).toMatchInlineSnapshot(`
+      {
+        "error": {
+          "code": "invalid_input",
+          "issues": [
+            {
+              "message": "must have at least 2 words to order, got 1",
+              "path": "text",
+            },
+          ],
+          "message": "text must have at least 2 words to order, got 1",
+        },
+      }
+    `);
+  });
+
+  it('names wrong types, missing and unknown fields, and a bad `top`', async () => {
+    expect((await post('/v1/text/fill-mask', { text: 5, top: 0, extra: true })).body).toMatchInlineSnapshot(`
+      {
+        "error": {
+          "code": "invalid_input",
+          "issues": [
+            {
+              "message": "must be a string, got 5",
+              "path": "text",
+            },
+            {
+              "message": "must be at least 1",
+              "path": "top",
+            },
+            {
+              "message": "is not a known field",
+              "path": "extra",
+            },
+          ],
+          "message": "text must be a string, got 5 (and 2 more issues)",
+        },
+      }
+    `);
+    expect((await post('/v1/text/fill-mask', { text: 'a [MASK]', top: 1.5 })).body).toMatchInlineSnapshot(`
+      {
+        "error": {
+          "code": "invalid_input",
+          "issues": [
+            {
+              "message": "must be a whole number, got 1.5",
+              "path": "top",
+            },
+          ],
+          "message": "top must be a whole number, got 1.5",
+        },
+      }
+    `);
+    expect((await post('/v1/text/unshuffle', {})).body).toMatchInlineSnapshot(`
+      {
+        "error": {
+          "code": "invalid_input",
+          "issues": [
+            {
+              "message": "is required",
+              "path": "text",
+            },
+          ],
+          "message": "text is required",
+        },
+      }
+    `);
+    expect((await post('/v1/text/embed', { texts: 'one text' })).body).toMatchInlineSnapshot(`
+      {
+        "error": {
+          "code": "invalid_input",
+          "issues": [
+            {
+              "message": "must be an array of texts, got "one text"",
+              "path": "texts",
+            },
+          ],
+          "message": "texts must be an array of texts, got "one text"",
+        },
+      }
+    `);
+  });
+
+  it('bounds the number of texts', async () => {
+    expect((await post('/v1/text/embed', { texts: [] })).body).toMatchInlineSnapshot(`
+      {
+        "error": {
+          "code": "invalid_input",
+          "issues": [
+            {
+              "message": "must contain at least 1 text",
+              "path": "texts",
+            },
+          ],
+          "message": "texts must contain at least 1 text",
+        },
+      }
+    `);
+    const many = Array.from({ length: 65 }, () => 'a good book');
+    expect((await post('/v1/text/embed', { texts: many })).body).toMatchInlineSnapshot(`
+      {
+        "error": {
+          "code": "invalid_input",
+          "issues": [
+            {
+              "message": "must contain at most 64 texts, got 65",
+              "path": "texts",
+            },
+          ],
+          "message": "texts must contain at most 64 texts, got 65",
+        },
+      }
+    `);
+  });
+});
+
+describe('text endpoints and the rest of the API', () => {
+  it('refuses a body over the limit with 413 before reading it', async () => {
+    const huge = JSON.stringify({ texts: Array.from({ length: 1 }, () => 'a'.repeat(9 * 1024 * 1024)) });
+    expect(await post('/v1/text/embed', huge)).toMatchInlineSnapshot(`
+      {
+        "body": {
+          "error": {
+            "code": "payload_too_large",
+            "message": "Request body is larger than 8388608 bytes (8 MiB)",
+          },
+        },
+        "status": 413,
+      }
+    `);
+  });
+
+  it('answers 415 for a non-JSON body and 405 for GET', async () => {
+    const plain = await app.request('/v1/text/unshuffle', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'school to going am i',
+    });
+    expect(await statusAndBody(plain)).toMatchInlineSnapshot(`
+      {
+        "body": {
+          "error": {
+            "code": "unsupported_media_type",
+            "message": "Content-Type must be application/json, got "text/plain"",
+          },
+        },
+        "status": 415,
+      }
+    `);
+    expect((await app.request('/v1/text/fill-mask')).status).toBe(405);
+  });
+
+  it('keeps text models and image models to their own endpoints', async () => {
+    expect(await post('/v1/text/fill-mask', { model: IMAGE_MODEL, text: 'a [MASK]' })).toMatchInlineSnapshot(`
+      {
+        "body": {
+          "error": {
+            "code": "unsupported_task",
+            "message": "Model "mnist-mlp-ae" cannot fill-mask; models that can: fixture-text",
+          },
+        },
+        "status": 400,
+      }
+    `);
+    const images = [Array.from({ length: 784 }, () => 0.5)];
+    expect((await post('/v1/embed', { model: FIXTURE, images })).body).toMatchInlineSnapshot(`
+      {
+        "error": {
+          "code": "unsupported_task",
+          "message": "Model "fixture-text" cannot embed; models that can: mnist-mlp-ae",
+        },
+      }
+    `);
+    expect((await post('/v1/text/embed', { model: 'nope', texts: ['a'] })).status).toBe(404);
+  });
+
+  it('makes a model whose vocab.json does not match its manifest unavailable (503)', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const swapped = [...fixtureVocab];
+    [swapped[3], swapped[4]] = [swapped[4]!, swapped[3]!];
+    const broken = appWith({ [FIXTURE]: { ...fixture, vocab: swapped } }, textIndex.defaults);
+    const result = await statusAndBody(
+      await broken.request('/v1/text/embed', jsonInit({ texts: ['a book'] })),
+    );
+    expect(result.status).toBe(503);
+    expect((result.body as { error: { message: string } }).error.message).toMatch(
+      /^Model "fixture-text" is unavailable: the sha256 of vocab\.json is [0-9a-f]{64}, but its manifest says [0-9a-f]{64}$/,
+    );
+    const missing = appWith(
+      { [FIXTURE]: { manifest: fixtureManifest, onnx: fixtureOnnx } },
+      textIndex.defaults,
+    );
+    expect(
+      (await statusAndBody(await missing.request('/v1/text/embed', jsonInit({ texts: ['a book'] })))).body,
+    ).toMatchInlineSnapshot(`
+      {
+        "error": {
+          "code": "model_unavailable",
+          "message": "Model "fixture-text" is unavailable: vocab.json is not bundled",
+        },
+      }
+    `);
+    vi.restoreAllMocks();
+  });
+});
+
+describe('any text at all', () => {
+  // Words the fixture knows, [MASK]s, punctuation, controls, surrogates and arbitrary Unicode, mixed.
+  const piece = fc.oneof(
+    fc.constantFrom('i', 'am', 'going', 'to', 'school', 'the', 'cat', '[MASK]', '[mask]', ' ', '.', '—'),
+    fc.string({ unit: 'binary', maxLength: 6 }),
+    fc.constantFrom('\u0000', '\u0007', '\ud800', '\u0301', '\t'),
+  );
+  const text = fc.array(piece, { maxLength: 14 }).map((parts) => parts.join(' '));
+
+  const top = fc.oneof(fc.constant(undefined), fc.integer({ min: -2, max: 60 }), fc.anything());
+  const bodyFor = (path: string, t: string, k: unknown) =>
+    path === '/v1/text/embed'
+      ? { texts: [t, t] }
+      : path === '/v1/text/fill-mask'
+        ? { text: t, top: k }
+        : { text: t };
+
+  it('is answered with 200 or a 400 in the one error shape, never a 5xx (seeded, 100 runs a route)', async () => {
+    for (const path of ['/v1/text/fill-mask', '/v1/text/unshuffle', '/v1/text/embed']) {
+      await fc.assert(
+        fc.asyncProperty(text, top, async (t, k) => {
+          const { status, body } = await post(path, bodyFor(path, t, k));
+          expect([200, 400]).toContain(status);
+          if (status === 400) {
+            expect(body).toMatchObject({ error: { code: 'invalid_input', message: expect.any(String) } });
+          }
+        }),
+        { seed: 10, numRuns: 100 },
+      );
+    }
+  });
+});
+
+describe('GET /openapi.json', () => {
+  it('documents the three text endpoints and their JSON request bodies', async () => {
+    const document = await (await app.request('/openapi.json')).json<{
+      paths: Record<string, { post?: { requestBody?: { required?: boolean } } }>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
+    }>();
+    for (const path of ['/v1/text/fill-mask', '/v1/text/unshuffle', '/v1/text/embed']) {
+      expect(document.paths[path]?.post?.requestBody?.required, path).toBe(true);
+    }
+    const fillMask = document.components.schemas['FillMaskRequest']!;
+    expect(Object.keys(fillMask.properties!)).toEqual(['model', 'text', 'top']);
+    expect(fillMask.required).toEqual(['text']);
+    expect(document.components.schemas['TextEmbedRequest']!.required).toEqual(['texts']);
+  });
+});
+
+describe.skipIf(index.defaults['fill-mask'] === undefined)(
+  'the bundled text model (models/index.json)',
+  () => {
+    const BASE = 'http://pretext.test';
+    const fetchApi = (path: string, body: unknown) => exports.default.fetch(`${BASE}${path}`, jsonInit(body));
+
+    it('ranks words for "I am going to [MASK]"', async () => {
+      const response = await fetchApi('/v1/text/fill-mask', { text: 'I am going to [MASK]' });
+      expect(response.status).toBe(200);
+      const answer = await response.json<FillMaskAnswer>();
+      expect(answer.model).toBe(index.defaults['fill-mask']);
+      expect(answer.predictions[0]!.words).toHaveLength(5);
+    });
+
+    it('orders the words of "school to going am I" and embeds the sentence', async () => {
+      const unshuffled = await fetchApi('/v1/text/unshuffle', { text: 'school to going am I' });
+      expect(unshuffled.status).toBe(200);
+      const { order } = await unshuffled.json<{ order: number[] }>();
+      expect([...order].sort()).toEqual([0, 1, 2, 3, 4]);
+      const embedded = await fetchApi('/v1/text/embed', { texts: ['I am going to school'] });
+      expect(embedded.status).toBe(200);
+    });
+  },
+);

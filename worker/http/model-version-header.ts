@@ -1,0 +1,22 @@
+// Every model answer names the model and version that produced it in its body ({model, version, …});
+// this puts the same two in X-Model / X-Model-Version headers, so a client (or a log, or a test of a hot
+// swap) can read them without parsing the body. Float32 answers set them already (./octet-stream.ts).
+//
+// It wraps c.json for the request rather than editing every route: any JSON answer whose top level has a
+// string `model` and `version` gets the headers, whichever route (image or text) produced it.
+import type { MiddlewareHandler } from 'hono';
+
+export const modelVersionHeaders: MiddlewareHandler = async (c, next) => {
+  const json = c.json;
+  c.json = ((object: unknown, ...rest: unknown[]) => {
+    if (typeof object === 'object' && object !== null) {
+      const { model, version } = object as { model?: unknown; version?: unknown };
+      if (typeof model === 'string' && typeof version === 'string') {
+        c.header('X-Model', model);
+        c.header('X-Model-Version', version);
+      }
+    }
+    return (json as (...args: unknown[]) => Response)(object, ...rest);
+  }) as typeof c.json;
+  await next();
+};

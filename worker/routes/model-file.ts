@@ -1,0 +1,81 @@
+// GET /v1/models/:name/:file → the bytes of one of a model's ONNX graphs (manifest.onnx.file or
+// manifest.generator.file), so a browser can run the same model with onnxruntime-web (the demo page's
+// in-browser mode) and check it against the sha256 in the manifest. The ETag is that sha256, so a
+// cached copy is revalidated with a 304 and never downloaded twice.
+import { createRoute, z } from '@hono/zod-openapi';
+import { ApiError, modelUnavailable } from '../http/api-error';
+import { methodNotAllowed } from '../http/method-not-allowed';
+import { routesApp } from '../http/routes-app';
+import { MODEL_ERROR_RESPONSES } from '../schemas/errors';
+import type { ModelRegistry } from '../serving/model-registry';
+import type { ModelStore } from '../store/model-store';
+import { sha256Hex } from '../store/sha256';
+
+const route = createRoute({
+  method: 'get',
+  path: '/v1/models/{name}/{file}',
+  tags: ['service'],
+  summary: "A model's ONNX graph",
+  description:
+    "The bytes of `manifest.onnx.file` or `manifest.generator.file`; `ETag` is the file's sha256 from the manifest",
+  request: {
+    params: z.object({
+      name: z.string().openapi({ example: 'mnist-mlp-ae' }),
+      file: z.string().openapi({ example: 'model.onnx' }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The ONNX file',
+      content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
+    304: { description: 'Not modified (If-None-Match holds the sha256)' },
+    404: MODEL_ERROR_RESPONSES[404],
+    503: MODEL_ERROR_RESPONSES[503],
+  },
+});
+
+/** sha256 per bundled buffer: computed once, because the bytes of a stored model never change. */
+const checkedDigests = new WeakMap<ArrayBuffer, string>();
+
+async function digestOf(bytes: ArrayBuffer): Promise<string> {
+  let digest = checkedDigests.get(bytes);
+  if (digest === undefined) {
+    digest = await sha256Hex(bytes);
+    checkedDigests.set(bytes, digest);
+  }
+  return digest;
+}
+
+export function modelFileRoutes(registry: ModelRegistry, store: ModelStore) {
+  return routesApp()
+    .openapi(route, async (c) => {
+      const { name, file } = c.req.valid('param');
+      const manifest = await registry.manifest(name); // 404 for an unknown model, 503 for a broken one
+      const graphs = [manifest.onnx, ...(manifest.generator ? [manifest.generator] : [])];
+      const graph = graphs.find((g) => g.file === file);
+      if (graph === undefined) {
+        const files = graphs.map((g) => g.file).join(', ');
+        throw new ApiError(404, 'not_found', `Model "${name}" has no file "${file}"; its files: ${files}`);
+      }
+      const stored = await store.get(name);
+      const bytes = graph === manifest.generator ? stored?.generatorBytes : stored?.bytes;
+      if (bytes === undefined) throw modelUnavailable(name, `${file} is not bundled`);
+      const actual = await digestOf(bytes);
+      if (actual !== graph.sha256) {
+        throw modelUnavailable(
+          name,
+          `the sha256 of ${file} is ${actual}, but its manifest says ${graph.sha256}`,
+        );
+      }
+      const etag = `"${graph.sha256}"`;
+      const headers = {
+        ETag: etag,
+        'Cache-Control': 'no-cache', // models are swapped without a redeploy: revalidate, the ETag makes it cheap
+        'X-Model-Version': manifest.version,
+      };
+      if (c.req.header('If-None-Match') === etag) return c.body(null, 304, headers);
+      return c.body(bytes, 200, { ...headers, 'Content-Type': 'application/octet-stream' });
+    })
+    .all(route.path.replace('{name}', ':name').replace('{file}', ':file'), methodNotAllowed(['GET']));
+}

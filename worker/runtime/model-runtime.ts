@@ -1,0 +1,25 @@
+// What the API needs from an ONNX runtime: a session for a model's bytes, and the name of the backend
+// that really runs it (what /healthz reports). The worker uses the onnxruntime-web wasm runtime
+// (./ort.ts); the serving benchmark plugs onnxruntime-node into the same app (scripts/bench/), so both
+// answer through the same routes, registry and ModelSession.
+import type { ModelSession } from './model-session';
+
+/**
+ * `wasm`: onnxruntime-web's wasm EP (the worker). `webgpu`: onnxruntime-web's WebGPU EP, only where it
+ * really runs (see ./ort.ts). `cpu`: onnxruntime-node's CPU EP, the serving benchmark's baseline.
+ */
+export type Backend = 'wasm' | 'webgpu' | 'cpu';
+
+export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+export interface SessionOptions {
+  /** ORT's graph optimisations while creating the session; each runtime has its measured default. */
+  graphOptimizationLevel?: GraphOptimizationLevel;
+}
+
+export interface ModelRuntime {
+  readonly backend: Backend;
+  createSession(bytes: ArrayBuffer, options?: SessionOptions): Promise<ModelSession>;
+  /** One-off start-up costs in ms (e.g. instantiating ORT's wasm), once they have happened. */
+  startup(): Readonly<Record<string, number>>;
+}
