@@ -1,6 +1,7 @@
 // PCA and k-means are fitted in closed form / by Lloyd's iterations rather than by gradient steps;
 // these adapters give them the same CLI entry as every other method.
-import { type FeatureModels, KmeansConfigSchema, trainKmeans } from './kmeans';
+import { KmeansConfigSchema, trainKmeans } from './kmeans';
+import type { FeatureModels } from './kmeans-features';
 import type { Method, MethodContext } from './method';
 import { PcaConfigSchema, trainPca } from './pca';
 

@@ -17,7 +17,7 @@ import {
   type TrainedLinearProbe,
   trainLinearProbe,
 } from '../eval/probe';
-import { kmeans } from './kmeans';
+import { kmeans } from '../models/kmeans';
 
 /** "1pct", "10pct", "100pct", "0.5pct": the metric-name suffix of a label share. */
 export const shareName = (fraction: number) => `${Number((fraction * 100).toPrecision(3))}pct`;

@@ -8,8 +8,8 @@ import { spreadSubset } from '../../../train/data/subset';
 import { exportKmeansGraph, type FeatureEncoder } from '../../../train/export/kmeans-graph';
 import { exportLayersModel } from '../../../train/export/layers-model';
 import { maxAbsDifference, PARITY_TOLERANCE, runOnnx } from '../../../train/export/parity';
-import { kmeans, nearestCentroid, squaredDistances } from '../../../train/methods/kmeans';
 import { fitPca, pcaEmbed } from '../../../train/methods/pca';
+import { kmeans, nearestCentroid, squaredDistances } from '../../../train/models/kmeans';
 import { buildMlpAutoencoder } from '../../../train/models/mlp-autoencoder';
 
 const images = spreadSubset(loadMnist().test, 120).images;

@@ -8,16 +8,15 @@ import { loadMnist, MNIST_SPLIT } from '../../../train/data/mnist';
 import { createRng } from '../../../train/data/rng';
 import { spreadSubset } from '../../../train/data/subset';
 import { clusteringAccuracy } from '../../../train/eval/clustering';
+import { KmeansConfigSchema, trainKmeans } from '../../../train/methods/kmeans';
+import { PcaConfigSchema, trainPca, type UnsupervisedContext } from '../../../train/methods/pca';
 import {
-  KmeansConfigSchema,
   kmeans,
   kmeansPlusPlusInit,
   nearestCentroid,
   reseedEmptyClusters,
   squaredDistances,
-  trainKmeans,
-} from '../../../train/methods/kmeans';
-import { PcaConfigSchema, trainPca, type UnsupervisedContext } from '../../../train/methods/pca';
+} from '../../../train/models/kmeans';
 import { ManifestSchema } from '../../../worker/schemas/manifest';
 
 const OPTIONS = { restarts: 3, maxIterations: 100, tolerance: 1e-6, seed: 7 };
