@@ -10,13 +10,27 @@ export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const GENERATED_PATH = join(REPO_ROOT, 'worker/store/bundled-models.generated.ts');
 const COMMAND = 'npm run models:bundle';
 
-/** The generated module's text for the models/ folder of `repoRoot`; pure apart from reading files. */
-export function renderBundledModels(repoRoot: string = REPO_ROOT): string {
+/**
+ * The generated module's text for the models/ folder of `repoRoot`; pure apart from reading files.
+ * `only` bundles a subset (for a deploy that must fit Cloudflare's size limit; the other models are
+ * published to R2): its index lists just those models, and only the defaults that point at them.
+ */
+export function renderBundledModels(repoRoot: string = REPO_ROOT, only?: readonly string[]): string {
   const modelsDir = join(repoRoot, 'models');
-  const index = ModelIndexSchema.parse(JSON.parse(readFileSync(join(modelsDir, 'index.json'), 'utf8')));
+  const full = ModelIndexSchema.parse(JSON.parse(readFileSync(join(modelsDir, 'index.json'), 'utf8')));
   const from = (path: string) => relative(join(repoRoot, 'worker/store'), path).split('\\').join('/');
+  const unknown = (only ?? []).filter((name) => !full.models.includes(name));
+  if (unknown.length) throw new Error(`--only: not in models/index.json: ${unknown.join(', ')}`);
+  const index = only
+    ? {
+        models: full.models.filter((name) => only.includes(name)),
+        defaults: Object.fromEntries(
+          Object.entries(full.defaults).filter(([, name]) => only.includes(name!)),
+        ),
+      }
+    : full;
 
-  const imports = [`import index from '${from(join(modelsDir, 'index.json'))}';`];
+  const imports = only ? [] : [`import index from '${from(join(modelsDir, 'index.json'))}';`];
   const entries: string[] = [];
   index.models.forEach((name, i) => {
     const manifestPath = join(modelsDir, name, 'manifest.json');
@@ -46,6 +60,7 @@ export function renderBundledModels(repoRoot: string = REPO_ROOT): string {
     `import type { BundledModels } from './bundled-store';`,
     ...imports,
     '',
+    ...(only ? [`const index = ${JSON.stringify(index)};`, ''] : []),
     'export const bundledModels: BundledModels = {',
     '  index,',
     '  models: {',
@@ -72,6 +87,8 @@ function vocabFileOf(manifest: unknown): string | undefined {
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  writeFileSync(GENERATED_PATH, renderBundledModels());
-  console.log(`wrote ${relative(REPO_ROOT, GENERATED_PATH)}`);
+  const at = process.argv.indexOf('--only');
+  const only = at >= 0 ? (process.argv[at + 1] ?? '').split(',').filter(Boolean) : undefined;
+  writeFileSync(GENERATED_PATH, renderBundledModels(REPO_ROOT, only));
+  console.log(`wrote ${relative(REPO_ROOT, GENERATED_PATH)}${only ? ` (only ${only.join(', ')})` : ''}`);
 }

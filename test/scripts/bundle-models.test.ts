@@ -38,4 +38,30 @@ describe('worker/store/bundled-models.generated.ts', () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+
+  it('bundles only the named models for a smaller deploy, keeping just their defaults', () => {
+    const root = mkdtempSync(join(tmpdir(), 'pretext-bundle-'));
+    try {
+      for (const name of ['big-ae', 'small-pca']) {
+        mkdirSync(join(root, 'models', name), { recursive: true });
+        writeFileSync(
+          join(root, 'models', name, 'manifest.json'),
+          JSON.stringify({ onnx: { file: 'model.onnx' } }),
+        );
+      }
+      writeFileSync(
+        join(root, 'models', 'index.json'),
+        JSON.stringify({
+          models: ['big-ae', 'small-pca'],
+          defaults: { embed: 'small-pca', denoise: 'big-ae' },
+        }),
+      );
+      const text = renderBundledModels(root, ['small-pca']);
+      expect(text).not.toContain('big-ae');
+      expect(text).toContain('const index = {"models":["small-pca"],"defaults":{"embed":"small-pca"}};');
+      expect(() => renderBundledModels(root, ['nope'])).toThrow('--only: not in models/index.json: nope');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
