@@ -82,8 +82,10 @@ export async function trainAutoencoder(ctx: MethodContext, recipe: AutoencoderRe
     { name: 'x', data: data.test.images.subarray(0, n * 784), shape: [n, 784] },
     ['embedding', 'reconstruction'],
   );
-  if (parity.maxAbsError > PARITY_TOLERANCE) {
-    throw new Error(`export parity failed: max abs error ${parity.maxAbsError} > ${PARITY_TOLERANCE}`);
+  if (parity.maxScaledError > PARITY_TOLERANCE) {
+    throw new Error(
+      `export parity failed: max scaled error ${parity.maxScaledError} > ${PARITY_TOLERANCE} (max abs ${parity.maxAbsError})`,
+    );
   }
   const [, codeShape] = model.outputs[0]!.shape as [null, number];
   const outputs: Manifest['outputs'] = {

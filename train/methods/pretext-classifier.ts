@@ -95,8 +95,10 @@ export async function trainPretextClassifier(
     { name: 'x', data: test.images.subarray(0, n * 784), shape: [n, 784] },
     [recipe.role, 'embedding'],
   );
-  if (parity.maxAbsError > PARITY_TOLERANCE) {
-    throw new Error(`export parity failed: max abs error ${parity.maxAbsError} > ${PARITY_TOLERANCE}`);
+  if (parity.maxScaledError > PARITY_TOLERANCE) {
+    throw new Error(
+      `export parity failed: max scaled error ${parity.maxScaledError} > ${PARITY_TOLERANCE} (max abs ${parity.maxAbsError})`,
+    );
   }
   const artifact = writeModelArtifact(
     c.modelsDir,

@@ -80,8 +80,10 @@ async function run(ctx: MethodContext): Promise<MethodResult> {
     { name: 'x', data: data.test.images.subarray(0, n * 784), shape: [n, 784] },
     ['embedding'],
   );
-  if (parity.maxAbsError > PARITY_TOLERANCE) {
-    throw new Error(`export parity failed: max abs error ${parity.maxAbsError} > ${PARITY_TOLERANCE}`);
+  if (parity.maxScaledError > PARITY_TOLERANCE) {
+    throw new Error(
+      `export parity failed: max scaled error ${parity.maxScaledError} > ${PARITY_TOLERANCE} (max abs ${parity.maxAbsError})`,
+    );
   }
   const artifact = writeModelArtifact(
     c.modelsDir,

@@ -73,9 +73,9 @@ async function run(ctx: MethodContext): Promise<MethodResult> {
     { name: 'z', data: z, shape: [16, c.bottleneck] },
     ['image'],
   );
-  const worst = Math.max(parity.maxAbsError, generatorParity.maxAbsError);
+  const worst = Math.max(parity.maxScaledError, generatorParity.maxScaledError);
   if (worst > PARITY_TOLERANCE)
-    throw new Error(`export parity failed: max abs error ${worst} > ${PARITY_TOLERANCE}`);
+    throw new Error(`export parity failed: max scaled error ${worst} > ${PARITY_TOLERANCE}`);
 
   const artifact = writeModelArtifact(
     c.modelsDir,

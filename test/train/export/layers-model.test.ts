@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { exportLayersModel } from '../../../train/export/layers-model';
-import { layersModelParity, PARITY_TOLERANCE } from '../../../train/export/parity';
+import { layersModelParity, maxScaledDifference, PARITY_TOLERANCE } from '../../../train/export/parity';
 import { buildMlpAutoencoder } from '../../../train/models/mlp-autoencoder';
 
 /** Deterministic pseudo-random pixels in [0, 1). */
@@ -53,5 +53,10 @@ describe('exportLayersModel', () => {
       `[Error: ONNX export: unsupported layer LSTM (lstm_LSTM1)]`,
     );
     m.dispose();
+  });
+
+  it('scales the parity error by the value above 1 (absolute below)', () => {
+    expect(maxScaledDifference([100, 0.5], [100.005, 0.50001])).toBeCloseTo(5e-5, 9);
+    expect(maxScaledDifference([0.2], [0.2003])).toBeCloseTo(3e-4, 9);
   });
 });
