@@ -24,7 +24,10 @@ describe.each(index.models)('committed model %s', (name) => {
     const session = await ort.InferenceSession.create(bytes);
     expect(session.inputNames).toEqual([manifest.input.name]);
     for (const out of Object.values(manifest.outputs)) expect(session.outputNames).toContain(out.name);
-    const x = new ort.Tensor('float32', new Float32Array(2 * 784).fill(0.25), [2, 784]);
+    // Two rows of the declared input: images at mid-grey, or token ids (3 = the first real word).
+    const width = manifest.input.shape[1];
+    const fill = manifest.input.layout === 'token-ids' ? 3 : 0.25;
+    const x = new ort.Tensor('float32', new Float32Array(2 * width).fill(fill), [2, width]);
     const result = await session.run({ [manifest.input.name]: x });
     for (const out of Object.values(manifest.outputs)) {
       expect(result[out.name]!.dims).toEqual([2, ...out.shape]);
