@@ -43,7 +43,17 @@ async function main(argv: string[]): Promise<number> {
   const config = parsed.data;
 
   const backend = await selectBackend(config.backend === 'auto' ? {} : { force: config.backend });
-  const data = await loadTrainingData(config);
+  // A text method reads its own corpus; an empty image split keeps the context's shape.
+  const empty = {
+    name: 'none',
+    images: new Float32Array(0),
+    labels: new Uint8Array(0),
+    count: 0,
+    classNames: [],
+  };
+  const data = method.ownData
+    ? { train: empty, test: empty, split: 'not used (the method reads its own corpus)' }
+    : await loadTrainingData(config);
   const controller = new AbortController();
   process.once('SIGINT', () => {
     console.error('\ninterrupt: finishing this step and saving a checkpoint (Ctrl-C again to quit at once)');

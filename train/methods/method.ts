@@ -27,6 +27,8 @@ export interface MethodResult {
 
 export interface Method {
   description: string;
+  /** Reads its own corpus (text) instead of the image dataset the CLI would load for it. */
+  ownData?: boolean;
   /** The keys this method changes from the schema's defaults. */
   preset: TrainConfigInput;
   run(ctx: MethodContext): Promise<MethodResult>;

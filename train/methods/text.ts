@@ -136,6 +136,7 @@ async function run(ctx: MethodContext): Promise<MethodResult> {
 
 export const text: Method = {
   description: 'text pretext tasks: masked words + word order on a small transformer (fortunes corpus)',
+  ownData: true,
   preset: {
     name: 'fortunes-text',
     epochs: 30,
