@@ -88,6 +88,23 @@ describe('the typed client against wrangler dev', () => {
     expect(prediction!.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
   });
 
+  forTask('fill-mask', async (model) => {
+    const answer = await pretext.fillMask('i am going to [MASK]', { model, top: 3 });
+    expect(answer.predictions[0]!.words).toHaveLength(3);
+    expect(answer.filled).not.toContain('[MASK]');
+  });
+
+  forTask('unshuffle', async (model) => {
+    const answer = await pretext.unshuffle('school to going am i', { model });
+    expect([...answer.order].sort()).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  forTask('text-embed', async (model) => {
+    const answer = await pretext.textEmbed(['a sentence', 'another one'], { model });
+    expect(answer.embeddings).toHaveLength(2);
+    expect(answer.embeddings[0]).toHaveLength(answer.dims);
+  });
+
   it('throws one PretextApiError with the status, code and message of the error body', async () => {
     const error = await pretext.embed(images, { model: 'no-such-model' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PretextApiError);

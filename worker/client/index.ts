@@ -122,6 +122,15 @@ export function createPretextClient(options: PretextClientOptions) {
     /** A downstream probe's label and class probabilities for each image. */
     classify: (images: readonly Image[], choice?: ModelChoice) =>
       ok(api.v1.classify.$post(body(images, choice))),
+    /** Masked-word prediction: the `top` likeliest words for each [MASK] in `text`. */
+    fillMask: (text: string, options: ModelChoice & { top?: number } = {}) =>
+      ok(api.v1.text['fill-mask'].$post({ json: { text, ...options } })),
+    /** Word-order recovery: the most likely order of the words of `text`. */
+    unshuffle: (text: string, choice: ModelChoice = {}) =>
+      ok(api.v1.text.unshuffle.$post({ json: { text, ...choice } })),
+    /** Sentence embeddings: the mean of the text encoder's states over each text's words. */
+    textEmbed: (texts: readonly string[], choice: ModelChoice = {}) =>
+      ok(api.v1.text.embed.$post({ json: { texts: [...texts], ...choice } })),
   };
 }
 
