@@ -13,7 +13,7 @@ import { exportLayersModel } from '../export/layers-model';
 import { layersModelParity, PARITY_TOLERANCE } from '../export/parity';
 import { trainLoop } from '../loop/fit';
 import { meanSquaredError } from '../losses/reconstruction';
-import { type MethodContext, type MethodResult, manifestBase } from './method';
+import { loopOptions, type MethodContext, type MethodResult, manifestBase } from './method';
 
 export interface AutoencoderRecipe {
   method: Manifest['method'];
@@ -57,13 +57,7 @@ export async function trainAutoencoder(ctx: MethodContext, recipe: AutoencoderRe
     loss: lossOn(data.train),
     validationCount: data.test.count,
     validationLoss: lossOn(data.test),
-    config: c,
-    runDir: ctx.runDir,
-    resolvedConfig: c,
-    backend: ctx.backend,
-    resume: c.resume,
-    signal: ctx.signal,
-    log: ctx.log,
+    ...loopOptions(ctx),
   });
 
   const base = reconstructionMetrics(data.test.images, (x) => apply(x)[1]);

@@ -39,6 +39,19 @@ export function batchImages(data: Dataset, indices: Uint32Array): tf.Tensor2D {
   return tf.tensor2d(gatherBatch(data, indices).images, [indices.length, IMAGE_PIXELS]);
 }
 
+/** The parts of trainLoop's options that every method takes straight from its context. */
+export function loopOptions(ctx: MethodContext) {
+  return {
+    config: ctx.config,
+    runDir: ctx.runDir,
+    resolvedConfig: ctx.config,
+    backend: ctx.backend,
+    resume: ctx.config.resume,
+    signal: ctx.signal,
+    log: ctx.log,
+  };
+}
+
 /** What a run reports about itself, for the manifest's training record. */
 export interface RunSummary {
   steps: number;

@@ -14,7 +14,7 @@ import { layersModelParity, PARITY_TOLERANCE } from '../export/parity';
 import { trainLoop } from '../loop/fit';
 import { buildConvEncoder } from '../models/conv-encoder';
 import { downstreamMetrics, embedImages, splitEmbeddings } from './downstream';
-import { type MethodContext, type MethodResult, manifestBase } from './method';
+import { loopOptions, type MethodContext, type MethodResult, manifestBase } from './method';
 
 export interface PretextRecipe {
   method: Extract<Manifest['method'], 'rotnet' | 'jigsaw'>;
@@ -68,13 +68,7 @@ export async function trainPretextClassifier(
     loss: lossOn(data.train, true),
     validationCount: data.test.count,
     validationLoss: lossOn(data.test, false),
-    config: c,
-    runDir: ctx.runDir,
-    resolvedConfig: c,
-    backend: ctx.backend,
-    resume: c.resume,
-    signal: ctx.signal,
-    log: ctx.log,
+    ...loopOptions(ctx),
   });
 
   const test = recipe.examples(data.test.images, createRng(c.seed));

@@ -15,7 +15,7 @@ import { ntXentLoss } from '../losses/nt-xent';
 import { buildConvEncoder } from '../models/conv-encoder';
 import { buildProjectionHead } from '../models/projection-head';
 import { downstreamMetrics, embedImages, splitEmbeddings } from './downstream';
-import { type Method, type MethodContext, type MethodResult, manifestBase } from './method';
+import { loopOptions, type Method, type MethodContext, type MethodResult, manifestBase } from './method';
 
 const round = (v: number) => Number(v.toPrecision(6));
 
@@ -59,13 +59,7 @@ async function run(ctx: MethodContext): Promise<MethodResult> {
       validationCount: data.test.count,
       validationLoss: lossOn(data.test, false),
     }),
-    config: c,
-    runDir: ctx.runDir,
-    resolvedConfig: c,
-    backend: ctx.backend,
-    resume: c.resume,
-    signal: ctx.signal,
-    log: ctx.log,
+    ...loopOptions(ctx),
   });
 
   const split = splitEmbeddings((images) => embedImages(encoder, images), data);

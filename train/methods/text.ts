@@ -21,7 +21,7 @@ import {
 import { textPretextLoss } from '../text/objective';
 import { type EncodedSentences, encodeSentences, maskOneWord } from '../text/pretext';
 import { buildTextTransformer, type TextTransformerOptions } from '../text/transformer';
-import { type Method, type MethodContext, type MethodResult, manifestBase } from './method';
+import { loopOptions, type Method, type MethodContext, type MethodResult, manifestBase } from './method';
 
 const round = (v: number) => Number(v.toPrecision(6));
 
@@ -58,13 +58,7 @@ async function run(ctx: MethodContext): Promise<MethodResult> {
     loss: lossOn(train),
     validationCount: test.count,
     validationLoss: lossOn(test),
-    config: c,
-    runDir: ctx.runDir,
-    resolvedConfig: c,
-    backend: ctx.backend,
-    resume: c.resume,
-    signal: ctx.signal,
-    log: ctx.log,
+    ...loopOptions(ctx),
   });
 
   const params = layer.params();

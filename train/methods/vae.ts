@@ -11,7 +11,7 @@ import { layersModelParity, PARITY_TOLERANCE } from '../export/parity';
 import { meanLoss, type StepContext, trainLoop } from '../loop/fit';
 import { negativeElbo } from '../losses/elbo';
 import { buildVae, vaeGeneratorGraph, vaeReconstructionGraph } from '../models/vae';
-import { type Method, type MethodContext, type MethodResult, manifestBase } from './method';
+import { loopOptions, type Method, type MethodContext, type MethodResult, manifestBase } from './method';
 
 const round = (v: number) => Number(v.toPrecision(6));
 
@@ -38,13 +38,7 @@ async function run(ctx: MethodContext): Promise<MethodResult> {
     loss: elboOn(data.train),
     validationCount: data.test.count,
     validationLoss: elboOn(data.test),
-    config: c,
-    runDir: ctx.runDir,
-    resolvedConfig: c,
-    backend: ctx.backend,
-    resume: c.resume,
-    signal: ctx.signal,
-    log: ctx.log,
+    ...loopOptions(ctx),
   });
 
   const reconstruction = vaeReconstructionGraph(options, vae);
