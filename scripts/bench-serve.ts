@@ -167,8 +167,13 @@ async function main(): Promise<void> {
     await worker.stop();
     throw e;
   });
-  const names = served.models.map((m) => m.name).filter((name) => Object.hasOwn(models, name));
-  const notBundled = Object.keys(models).filter((name) => !names.includes(name));
+  // session.run is timed on image batches, so only image models (text models take token ids).
+  const isText = (name: string) =>
+    (models[name]!.manifest as { input?: { layout?: string } }).input?.layout === 'token-ids';
+  const names = served.models
+    .map((m) => m.name)
+    .filter((name) => Object.hasOwn(models, name) && !isText(name));
+  const notBundled = Object.keys(models).filter((name) => !names.includes(name) && !isText(name));
   const tasksOf = (name: string) => (models[name]!.manifest as { tasks: Task[] }).tasks;
   // Each image task with a served model: its default model if served, else the first that can.
   const endpoints = IMAGE_TASKS.flatMap((task) => {
