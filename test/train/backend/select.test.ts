@@ -11,7 +11,7 @@ import {
 /** What Node throws for an optional dependency that npm dropped. */
 function moduleNotFound(name: string): Error {
   return Object.assign(
-    new Error(`Cannot find package '${name}' imported from /work/main/train/backend/select.ts`),
+    new Error(`Cannot find package '${name}' imported from /home/dev/pretext/train/backend/select.ts`),
     {
       code: 'ERR_MODULE_NOT_FOUND',
     },
@@ -57,7 +57,7 @@ describe('selectBackend', () => {
     expect(calls).toEqual(['tfjs-node-gpu', 'tfjs-node']);
     expect(log.mock.calls.map(([line]) => line)).toMatchInlineSnapshot(`
       [
-        "backend tfjs-node-gpu skipped: ERR_MODULE_NOT_FOUND: Cannot find package '@tensorflow/tfjs-node-gpu' imported from /work/main/train/backend/select.ts",
+        "backend tfjs-node-gpu skipped: ERR_MODULE_NOT_FOUND: Cannot find package '@tensorflow/tfjs-node-gpu' imported from /home/dev/pretext/train/backend/select.ts",
         "backend tfjs-node: native TensorFlow on the CPU",
       ]
     `);
@@ -122,7 +122,7 @@ describe('selectBackend', () => {
     );
     expect(error).toBeInstanceOf(BackendError);
     expect((error as Error).message).toMatchInlineSnapshot(
-      `"Backend "tfjs-node" was forced with --backend but cannot be used: ERR_MODULE_NOT_FOUND: Cannot find package '@tensorflow/tfjs-node' imported from /work/main/train/backend/select.ts"`,
+      `"Backend "tfjs-node" was forced with --backend but cannot be used: ERR_MODULE_NOT_FOUND: Cannot find package '@tensorflow/tfjs-node' imported from /home/dev/pretext/train/backend/select.ts"`,
     );
     expect(calls).toEqual(['tfjs-node']);
   });
