@@ -25,6 +25,7 @@ export default defineConfig({
         test: {
           name: 'worker',
           include: ['test/worker/**/*.test.ts'],
+          globalSetup: ['test/support/worker-assets.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -1,7 +1,8 @@
 // Builds the demo page's generated assets into worker/demo/public/ (git-ignored): the page's TypeScript
 // bundled by esbuild (build/app.js), the service worker (sw.js, at the root so that it controls the
 // whole page), and onnxruntime-web's browser bundles with their wasm binaries gzipped (a Workers asset
-// may be at most 25 MiB; the WebGPU-capable binary is 28 MB, 6.7 MB gzipped). wrangler runs this before
+// may be at most 25 MiB; the WebGPU-capable binary is 28 MB, 6.7 MB gzipped), and copies the committed
+// models' ONNX graphs into the worker's static assets (scripts/model-assets.ts). wrangler runs this before
 // `wrangler dev` and `wrangler deploy` ([build] in wrangler.toml); by hand: `npx tsx scripts/build-demo.ts`.
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { copyModelAssets } from './model-assets';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DEMO = join(REPO_ROOT, 'worker/demo');
@@ -72,6 +74,10 @@ export async function buildDemo(): Promise<void> {
   });
   const bytes = Object.values(app.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
   console.log(`demo page built: app.js ${(bytes / 1024).toFixed(0)} KiB (with its map), version ${version}`);
+  const graphs = copyModelAssets();
+  console.log(
+    `model graphs in the static assets: ${graphs.files} files, ${(graphs.bytes / 2 ** 20).toFixed(1)} MiB`,
+  );
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) await buildDemo();

@@ -1,6 +1,8 @@
-// Generates worker/store/bundled-models.generated.ts: one static import per file of each model listed
-// in models/index.json. wrangler bundles only what is imported by a literal path, so the list of
-// models must become code. Run after changing models/: `npm run models:bundle` (tsx scripts/bundle-models.ts).
+// Generates worker/store/bundled-models.generated.ts: one static import per JSON file (manifest, vocabulary)
+// of each model listed in models/index.json. wrangler bundles only what is imported by a literal path, so
+// the list of models must become code. The ONNX graphs are not imported: they are static assets, copied
+// by the build step (scripts/model-assets.ts), so they do not count against the worker's size limit.
+// Run after changing models/: `npm run models:bundle` (tsx scripts/bundle-models.ts).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,17 +37,10 @@ export function renderBundledModels(repoRoot: string = REPO_ROOT, only?: readonl
   index.models.forEach((name, i) => {
     const manifestPath = join(modelsDir, name, 'manifest.json');
     // The manifest is validated in the worker (an invalid one makes the model unavailable, not the
-    // build fail); here it only says which file holds the graph.
+    // build fail); here it only says which file holds the vocabulary.
     const manifest: unknown = JSON.parse(readFileSync(manifestPath, 'utf8'));
     imports.push(`import manifest${i} from '${from(manifestPath)}';`);
-    imports.push(`import onnx${i} from '${from(join(modelsDir, name, onnxFileOf(manifest)))}';`);
-    const fields = [`manifest: manifest${i}`, `onnx: onnx${i}`];
-    // A generative model's decoder is a second graph (manifest.generator), bundled the same way.
-    const generatorFile = generatorFileOf(manifest);
-    if (generatorFile !== undefined) {
-      imports.push(`import generator${i} from '${from(join(modelsDir, name, generatorFile))}';`);
-      fields.push(`generator: generator${i}`);
-    }
+    const fields = [`manifest: manifest${i}`];
     // A text model's vocabulary (manifest.input.tokenizer.file) is a JSON module beside its graph.
     const vocabFile = vocabFileOf(manifest);
     if (vocabFile !== undefined) {
@@ -71,14 +66,12 @@ export function renderBundledModels(repoRoot: string = REPO_ROOT, only?: readonl
   ].join('\n');
 }
 
-function onnxFileOf(manifest: unknown): string {
-  const file = (manifest as { onnx?: { file?: unknown } } | null)?.onnx?.file;
-  return typeof file === 'string' && /^[\w.-]+\.onnx$/.test(file) ? file : 'model.onnx';
-}
-
-function generatorFileOf(manifest: unknown): string | undefined {
-  const file = (manifest as { generator?: { file?: unknown } } | null)?.generator?.file;
-  return typeof file === 'string' && /^[\w.-]+\.onnx$/.test(file) ? file : undefined;
+/** The graph files of a manifest (`onnx.file`, `generator.file`) that are plain file names. */
+export function graphFilesOf(manifest: unknown): string[] {
+  const m = manifest as { onnx?: { file?: unknown }; generator?: { file?: unknown } } | null;
+  return [m?.onnx?.file, m?.generator?.file].filter(
+    (file): file is string => typeof file === 'string' && /^[\w.-]+\.onnx$/.test(file),
+  );
 }
 
 function vocabFileOf(manifest: unknown): string | undefined {

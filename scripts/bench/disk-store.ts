@@ -1,8 +1,9 @@
-// The committed models/ read from disk into the worker's BundledStore shape, for the app on plain Node
-// (the worker gets the same files through wrangler's Data modules, worker/store/bundled-models.generated.ts).
+// The committed models/ read from disk into the worker's BundledStore, for the app on plain Node (the
+// worker gets the same manifests bundled and the same graphs as static assets).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BundledModels, BundledStore } from '../../worker/store/bundled-store';
+import type { ModelFileReader } from '../../worker/store/model-files';
 
 const arrayBufferOf = (path: string): ArrayBuffer => {
   const bytes = readFileSync(path);
@@ -16,18 +17,22 @@ export function readModels(dir = 'models'): BundledModels {
     const manifestPath = join(dir, name, 'manifest.json');
     if (!existsSync(manifestPath)) continue;
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
-      onnx?: { file?: string };
-      generator?: { file?: string };
+      input?: { tokenizer?: { file?: string } };
     };
-    const onnx = arrayBufferOf(join(dir, name, manifest.onnx?.file ?? 'model.onnx'));
-    const generatorFile = manifest.generator?.file;
-    models[name] = {
-      manifest,
-      onnx,
-      ...(generatorFile === undefined ? {} : { generator: arrayBufferOf(join(dir, name, generatorFile)) }),
-    };
+    const vocabFile = manifest.input?.tokenizer?.file;
+    const vocab =
+      vocabFile === undefined ? undefined : JSON.parse(readFileSync(join(dir, name, vocabFile), 'utf8'));
+    models[name] = { manifest, ...(vocab === undefined ? {} : { vocab }) };
   }
   return { index, models };
 }
 
-export const diskStore = (dir?: string) => new BundledStore(readModels(dir));
+/** A model's files from `dir`/<name>/<file>; undefined for a missing one (the store answers 503). */
+export const diskModelFiles =
+  (dir = 'models'): ModelFileReader =>
+  async (model, file) => {
+    const path = join(dir, model, file);
+    return existsSync(path) ? arrayBufferOf(path) : undefined;
+  };
+
+export const diskStore = (dir?: string) => new BundledStore(readModels(dir), diskModelFiles(dir));

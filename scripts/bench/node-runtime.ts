@@ -22,6 +22,8 @@ export function nodeRuntime({ threads = 1 }: { threads?: number } = {}): ModelRu
       return new ModelSession(session, ort.Tensor);
     },
     startup: () => ({}),
+    // onnxruntime-node's kernels are native code, compiled ahead of time: nothing to warm.
+    warmUp: async () => undefined,
   };
 }
 

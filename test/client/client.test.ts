@@ -118,3 +118,16 @@ describe('the typed client against wrangler dev', () => {
     expect((error as PretextApiError).issues?.[0]?.path).toMatch(/^images\[0\]/);
   });
 });
+
+describe('the deployed layout under wrangler dev', () => {
+  it('keeps the models’ graphs out of the public static assets: only the API serves them', async () => {
+    const [first] = served;
+    const graph = (await pretext.model(first!.name)).onnx;
+    const direct = await fetch(`${server.url}/_models/${first!.name}/${graph.file}`);
+    expect(direct.status).toBe(404);
+    await direct.body?.cancel();
+    const viaApi = await fetch(`${server.url}/v1/models/${first!.name}/${graph.file}`);
+    expect(viaApi.status).toBe(200);
+    expect((await viaApi.arrayBuffer()).byteLength).toBe(graph.bytes);
+  });
+});

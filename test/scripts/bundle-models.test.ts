@@ -12,14 +12,14 @@ describe('worker/store/bundled-models.generated.ts', () => {
     );
   });
 
-  it('imports index.json, each manifest and each model.onnx by a literal path', () => {
+  it('imports index.json and each manifest by a literal path, and no graph (those are static assets)', () => {
     const text = renderBundledModels();
     expect(text).toContain(`import index from '../../models/index.json';`);
     expect(text).toMatch(/import manifest0 from '\.\.\/\.\.\/models\/[a-z0-9-]+\/manifest\.json';/);
-    expect(text).toMatch(/import onnx0 from '\.\.\/\.\.\/models\/[a-z0-9-]+\/[\w.-]+\.onnx';/);
+    expect(text).not.toMatch(/\.onnx'/);
   });
 
-  it("imports a text model's vocabulary (manifest.input.tokenizer.file) beside its graph", () => {
+  it("imports a text model's vocabulary (manifest.input.tokenizer.file) beside its manifest", () => {
     const root = mkdtempSync(join(tmpdir(), 'pretext-bundle-'));
     try {
       mkdirSync(join(root, 'models', 'tiny-text'), { recursive: true });
@@ -33,7 +33,7 @@ describe('worker/store/bundled-models.generated.ts', () => {
       );
       const text = renderBundledModels(root);
       expect(text).toContain(`import vocab0 from '../../models/tiny-text/vocab.json';`);
-      expect(text).toContain(`'tiny-text': { manifest: manifest0, onnx: onnx0, vocab: vocab0 },`);
+      expect(text).toContain(`'tiny-text': { manifest: manifest0, vocab: vocab0 },`);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -37,12 +37,18 @@ describe('GET /healthz', () => {
     });
   });
 
+  it("warmed ORT up when the worker's isolate started, before any model was asked for", async () => {
+    const health = await (await fetchApi('/healthz')).json<{ startup: Record<string, number> }>();
+    expect(health.startup).toEqual({ wasmInstantiateMs: expect.any(Number), warmUpMs: expect.any(Number) });
+  });
+
   it('reports what each session this isolate created cost (the cold start)', async () => {
     await post('/v1/reconstruct', { model: reconstructModel, images: [images[0]] });
     const health = await (await fetchApi('/healthz')).json<{ sessions: { session: string }[] }>();
     const manifest = bundledManifest(reconstructModel);
     expect(health.sessions).toContainEqual({
       session: `${manifest.name}@${manifest.version}`,
+      readMs: expect.any(Number),
       sha256Ms: expect.any(Number),
       createMs: expect.any(Number),
     });

@@ -12,7 +12,7 @@ import { BundledStore } from '../../worker/store/bundled-store';
 import { BucketLayout } from '../../worker/store/r2-layout';
 import { R2Store } from '../../worker/store/r2-store';
 import { sha256Hex } from '../../worker/store/sha256';
-import { bundledManifest, digits, jsonInit, statusAndBody } from './support';
+import { bundledFiles, bundledGraph, bundledManifest, digits, jsonInit, statusAndBody } from './support';
 
 const runtime = wasmRuntime();
 const bucket = env.MODELS;
@@ -20,7 +20,7 @@ const NAME = 'mnist-mlp-ae';
 const V1 = '1.1.0';
 const V2 = '2.0.0';
 const TOKEN = 'admin-token-for-tests-7f3a9c';
-const onnx = bundledModels.models[NAME]!.onnx;
+const onnx = await bundledGraph(NAME);
 const images = [digits.digits[0]!.pixels];
 
 /** This test's part of the bucket. */
@@ -36,7 +36,7 @@ function isolate({ ttlMs = 0, bindings = {} as Record<string, unknown> } = {}) {
   const store = new R2Store({
     bucket,
     root: layout.root,
-    fallback: new BundledStore(bundledModels),
+    fallback: new BundledStore(bundledModels, bundledFiles),
     pointerTtlMs: ttlMs,
     now: () => now,
   });

@@ -11,29 +11,42 @@ import { JIGSAW_PERMUTATIONS, restoreTiles, shuffleTiles } from '../../worker/sc
 import { ROTATION_ANGLES, rotateCounterClockwise, uprightImage } from '../../worker/schemas/rotation';
 import { argmax, softmax } from '../../worker/serving/probabilities';
 import { bundledModels } from '../../worker/store/bundled-models.generated';
-import { type BundledModels, BundledStore } from '../../worker/store/bundled-store';
+import { BundledStore } from '../../worker/store/bundled-store';
 import type { ModelStore } from '../../worker/store/model-store';
-import { digits, flatImage, jsonInit, maxAbsDifference, statusAndBody } from './support';
+import {
+  bundledFiles,
+  bundledGraph,
+  digits,
+  type ExtraModel,
+  flatImage,
+  jsonInit,
+  maxAbsDifference,
+  statusAndBody,
+  storeWith,
+} from './support';
 
 const runtime = wasmRuntime();
 const INTACT = 'mnist-mlp-ae';
 const intact = bundledModels.models[INTACT]!;
 const intactManifest = intact.manifest as { name: string; tasks: string[] };
 const images = [digits.digits[0]!.pixels];
+const intactOnnx = await bundledGraph(INTACT);
+const bundled = () => new BundledStore(bundledModels, bundledFiles);
 
 /** The intact model's bytes with one byte flipped: what a corrupted upload or a bad disk would give. */
 function tamperedBytes(): ArrayBuffer {
-  const bytes = new Uint8Array(intact.onnx.slice(0));
+  const bytes = new Uint8Array(intactOnnx.slice(0));
   bytes[bytes.length - 100]! ^= 0xff;
   return bytes.buffer;
 }
 
-/** The bundled models plus variants of the intact one, as another store would hold them. */
-function bundleWith(variants: Record<string, { manifest: unknown; onnx: ArrayBuffer }>): BundledModels {
-  return {
-    index: { models: [INTACT, ...Object.keys(variants)], defaults: { embed: INTACT, reconstruct: INTACT } },
-    models: { [INTACT]: intact, ...variants },
+/** The intact model plus variants of it, as another store would hold them. */
+function storeOfVariants(variants: Record<string, ExtraModel>): BundledStore {
+  const index = {
+    models: [INTACT, ...Object.keys(variants)],
+    defaults: { embed: INTACT, reconstruct: INTACT },
   };
+  return storeWith({ index, models: { [INTACT]: intact } }, variants);
 }
 
 const renamed = (name: string, changes: object = {}) => ({ ...intactManifest, name, ...changes });
@@ -45,9 +58,9 @@ afterEach(() => {
 describe('a model whose bytes do not match its manifest', () => {
   const app = createApp({
     runtime,
-    store: new BundledStore(
-      bundleWith({ 'tampered-ae': { manifest: renamed('tampered-ae'), onnx: tamperedBytes() } }),
-    ),
+    store: storeOfVariants({
+      'tampered-ae': { manifest: renamed('tampered-ae'), files: { 'model.onnx': tamperedBytes() } },
+    }),
   });
 
   it('is unavailable (503, with the reason logged) while the intact model keeps serving', async () => {
@@ -73,12 +86,44 @@ describe('a model whose bytes do not match its manifest', () => {
   });
 });
 
+describe('a model whose graph was not deployed with the worker', () => {
+  const app = createApp({
+    runtime,
+    store: storeOfVariants({ 'undeployed-ae': { manifest: renamed('undeployed-ae'), files: {} } }),
+  });
+
+  it('is listed, but unavailable (503 naming the file) while the intact model keeps serving', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const list = await (await app.request('/v1/models')).json<{ models: { name: string }[] }>();
+    expect(list.models.map((m) => m.name)).toEqual([INTACT, 'undeployed-ae']);
+    const result = await statusAndBody(
+      await app.request('/v1/embed', jsonInit({ model: 'undeployed-ae', images })),
+    );
+    expect(result).toEqual({
+      status: 503,
+      body: {
+        error: {
+          code: 'model_unavailable',
+          message:
+            'Model "undeployed-ae" is unavailable: model.onnx was not deployed with the worker (the build copies it)',
+        },
+      },
+    });
+    const file = await statusAndBody(await app.request('/v1/models/undeployed-ae/model.onnx'));
+    expect(file.status).toBe(503);
+    expect((await app.request('/v1/embed', jsonInit({ model: INTACT, images }))).status).toBe(200);
+  });
+});
+
 describe('a model whose manifest fails the schema', () => {
   const app = createApp({
     runtime,
-    store: new BundledStore(
-      bundleWith({ 'broken-ae': { manifest: renamed('broken-ae', { version: 'one' }), onnx: intact.onnx } }),
-    ),
+    store: storeOfVariants({
+      'broken-ae': {
+        manifest: renamed('broken-ae', { version: 'one' }),
+        files: { 'model.onnx': intactOnnx },
+      },
+    }),
   });
 
   it('is unavailable with the schema problem named, and left out of GET /v1/models', async () => {
@@ -104,11 +149,12 @@ describe('a model whose manifest fails the schema', () => {
 describe('a model that lacks the task', () => {
   const app = createApp({
     runtime,
-    store: new BundledStore(
-      bundleWith({
-        'embed-only-ae': { manifest: renamed('embed-only-ae', { tasks: ['embed'] }), onnx: intact.onnx },
-      }),
-    ),
+    store: storeOfVariants({
+      'embed-only-ae': {
+        manifest: renamed('embed-only-ae', { tasks: ['embed'] }),
+        files: { 'model.onnx': intactOnnx },
+      },
+    }),
   });
 
   it('is a 400 that names the models that can', async () => {
@@ -154,7 +200,7 @@ describe('a bug', () => {
 
 describe('concurrent requests', () => {
   it('share one session and each get their own answer', async () => {
-    const app = createApp({ runtime, store: new BundledStore(bundledModels) });
+    const app = createApp({ runtime, store: bundled() });
     const requests = digits.digits.map((digit) =>
       app.request('/v1/embed', jsonInit({ images: [digit.pixels] })),
     );
@@ -172,7 +218,7 @@ describe('execution providers', () => {
   it('uses wasm in workerd, which has no navigator.gpu, and says so in /healthz', async () => {
     expect(hasWebGpu()).toBe(false);
     expect(executionProvidersFor('wasm')).toEqual(['wasm']);
-    const app = createApp({ runtime, store: new BundledStore(bundledModels) });
+    const app = createApp({ runtime, store: bundled() });
     const health = await (await app.request('/healthz')).json<{ backend: string }>();
     expect(health.backend).toBe('wasm');
   });
@@ -193,7 +239,7 @@ describe('execution providers', () => {
 });
 
 describe('the in-runtime benchmark routes', () => {
-  const app = createApp({ runtime, store: new BundledStore(bundledModels) });
+  const app = createApp({ runtime, store: bundled() });
 
   it('are an ordinary 404 unless the PRETEXT_BENCH binding is "1"', async () => {
     expect(await statusAndBody(await app.request(`/__bench/run?model=${INTACT}`))).toMatchInlineSnapshot(`
@@ -218,7 +264,7 @@ describe('the in-runtime benchmark routes', () => {
     expect(await run.json()).toMatchObject({ model: INTACT, backend: 'wasm', n: 2, iters: 3 });
     const created = await app.request(
       '/__bench/session?level=basic',
-      { method: 'POST', body: intact.onnx.slice(0) },
+      { method: 'POST', body: intactOnnx.slice(0) },
       env,
     );
     expect(await created.json()).toMatchObject({ level: 'basic', createMs: expect.any(Number) });
@@ -227,7 +273,7 @@ describe('the in-runtime benchmark routes', () => {
 
 describe('ModelSession', () => {
   it('names a missing input and an unknown one', async () => {
-    const session = await wasmRuntime().createSession(intact.onnx);
+    const session = await wasmRuntime().createSession(intactOnnx);
     await expect(session.run({})).rejects.toThrowErrorMatchingInlineSnapshot(
       `[Error: Missing input(s) "x"; the model expects: x]`,
     );

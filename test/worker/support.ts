@@ -1,7 +1,10 @@
 // Shared by the worker tests: the digits fixture, the bundled models, and request helpers.
 
+import { env } from 'cloudflare:workers';
 import { type Manifest, ManifestSchema, ModelIndexSchema } from '../../worker/schemas/manifest';
 import { bundledModels } from '../../worker/store/bundled-models.generated';
+import { type BundledModels, BundledStore } from '../../worker/store/bundled-store';
+import { assetModelFiles, type ModelFileReader } from '../../worker/store/model-files';
 import digits from './fixtures/digits.json';
 
 export { digits };
@@ -13,6 +16,38 @@ export function bundledManifest(name: string): Manifest {
   const entry = bundledModels.models[name];
   if (entry === undefined) throw new Error(`no bundled model "${name}"`);
   return ManifestSchema.parse(entry.manifest);
+}
+
+/** The bundled models' graphs, read like the worker reads them: from the static assets (ASSETS binding). */
+export const bundledFiles: ModelFileReader = assetModelFiles(env.ASSETS);
+
+/** One graph of a bundled model (default model.onnx); throws if the build did not deploy it. */
+export async function bundledGraph(name: string, file = 'model.onnx'): Promise<ArrayBuffer> {
+  const bytes = await bundledFiles(name, file);
+  if (bytes === undefined) throw new Error(`no static asset for ${name}/${file}`);
+  return bytes;
+}
+
+/** Extra models (manifest, graph bytes by file name) as a store would hold them, over `base`'s files. */
+export interface ExtraModel {
+  manifest: unknown;
+  files?: Readonly<Record<string, ArrayBuffer>>;
+  vocab?: unknown;
+}
+
+/** A BundledStore over `bundle` plus `extra` models whose graphs come from memory, not the assets. */
+export function storeWith(
+  bundle: BundledModels,
+  extra: Readonly<Record<string, ExtraModel>> = {},
+  base: ModelFileReader = bundledFiles,
+): BundledStore {
+  const models = { ...bundle.models };
+  for (const [name, { manifest, vocab }] of Object.entries(extra)) {
+    models[name] = vocab === undefined ? { manifest } : { manifest, vocab };
+  }
+  const files: ModelFileReader = async (model, file) =>
+    Object.hasOwn(extra, model) ? extra[model]!.files?.[file]?.slice(0) : base(model, file);
+  return new BundledStore({ index: bundle.index, models }, files);
 }
 
 export const jsonInit = (body: unknown, method = 'POST'): RequestInit => ({

@@ -8,24 +8,39 @@ import { describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../worker/app';
 import { wasmRuntime } from '../../worker/runtime/ort';
 import { bundledModels } from '../../worker/store/bundled-models.generated';
-import { type BundledModels, BundledStore } from '../../worker/store/bundled-store';
 import fixtureManifest from './fixtures/text/fixture-text/manifest.json';
 import fixtureOnnx from './fixtures/text/fixture-text/model.onnx';
 import fixtureVocab from './fixtures/text/fixture-text/vocab.json';
 import textIndex from './fixtures/text/index.json';
-import { index, jsonInit, maxAbsDifference, statusAndBody } from './support';
+import {
+  bundledGraph,
+  type ExtraModel,
+  index,
+  jsonInit,
+  maxAbsDifference,
+  statusAndBody,
+  storeWith,
+} from './support';
 
 const FIXTURE = 'fixture-text';
 const IMAGE_MODEL = 'mnist-mlp-ae';
-const fixture = { manifest: fixtureManifest, onnx: fixtureOnnx, vocab: fixtureVocab };
+const fixture: ExtraModel = {
+  manifest: fixtureManifest,
+  files: { 'model.onnx': fixtureOnnx },
+  vocab: fixtureVocab,
+};
+const imageModel: ExtraModel = {
+  manifest: bundledModels.models[IMAGE_MODEL]!.manifest,
+  files: { 'model.onnx': await bundledGraph(IMAGE_MODEL) },
+};
 
-function appWith(models: BundledModels['models'], defaults: Record<string, string>) {
-  const bundle: BundledModels = { index: { models: Object.keys(models), defaults }, models };
-  return createApp({ runtime: wasmRuntime(), store: new BundledStore(bundle) });
+function appWith(models: Record<string, ExtraModel>, defaults: Record<string, string>) {
+  const store = storeWith({ index: { models: Object.keys(models), defaults }, models: {} }, models);
+  return createApp({ runtime: wasmRuntime(), store });
 }
 
 const app = appWith(
-  { [FIXTURE]: fixture, [IMAGE_MODEL]: bundledModels.models[IMAGE_MODEL]! },
+  { [FIXTURE]: fixture, [IMAGE_MODEL]: imageModel },
   { ...textIndex.defaults, embed: IMAGE_MODEL },
 );
 const post = async (path: string, body: unknown) => statusAndBody(await app.request(path, jsonInit(body)));
@@ -512,7 +527,7 @@ describe('text endpoints and the rest of the API', () => {
       /^Model "fixture-text" is unavailable: the sha256 of vocab\.json is [0-9a-f]{64}, but its manifest says [0-9a-f]{64}$/,
     );
     const missing = appWith(
-      { [FIXTURE]: { manifest: fixtureManifest, onnx: fixtureOnnx } },
+      { [FIXTURE]: { manifest: fixtureManifest, files: { 'model.onnx': fixtureOnnx } } },
       textIndex.defaults,
     );
     expect(

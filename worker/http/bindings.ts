@@ -17,6 +17,8 @@ export interface Bindings {
   RATE_LIMIT_PERIOD_S?: string;
   /** Origins allowed to call the API from a browser: comma separated, or "*"; absent → no CORS headers. */
   CORS_ORIGINS?: string;
+  /** "0" turns off the ORT warm-up at isolate start (worker/runtime/ort.ts); anything else keeps it. */
+  ORT_WARMUP?: string;
 }
 
 /** c.env as Bindings: workerd passes the bindings, app.request in tests and the Node bench may pass none. */

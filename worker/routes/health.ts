@@ -20,6 +20,7 @@ const HealthSchema = z
       .array(
         z.object({
           session: z.string().openapi({ example: 'mnist-mlp-ae@1.0.0' }),
+          readMs: ms('Reading the graph from its store (static asset or R2)'),
           sha256Ms: ms('Checking the model bytes against the manifest'),
           createMs: ms('Creating the ORT session'),
         }),
@@ -47,6 +48,7 @@ export function healthRoutes(registry: ModelRegistry) {
       );
       const sessions = registry.sessionTimings().map((t) => ({
         session: t.session,
+        readMs: round(t.readMs),
         sha256Ms: round(t.sha256Ms),
         createMs: round(t.createMs),
       }));

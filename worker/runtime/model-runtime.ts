@@ -22,4 +22,9 @@ export interface ModelRuntime {
   createSession(bytes: ArrayBuffer, options?: SessionOptions): Promise<ModelSession>;
   /** One-off start-up costs in ms (e.g. instantiating ORT's wasm), once they have happened. */
   startup(): Readonly<Record<string, number>>;
+  /**
+   * Prepares the runtime before any model is asked for (the worker calls it when its isolate starts);
+   * resolves when done and never rejects: a failed warm-up only leaves the cost to the first request.
+   */
+  warmUp(): Promise<void>;
 }

@@ -18,13 +18,14 @@ import * as ort from 'onnxruntime-web/wasm';
 import { executionProvidersFor } from './execution-providers';
 import type { GraphOptimizationLevel, ModelRuntime } from './model-runtime';
 import { ModelSession } from './model-session';
+import warmupGraph from './warmup.onnx';
 
 const WASM_BINARY_SENTINEL = new ArrayBuffer(8);
 
 type Instantiate = (source: unknown, imports?: WebAssembly.Imports) => Promise<unknown>;
 
 /** Start-up costs of this isolate's ORT, in ms, for /healthz (cold-start measurements). */
-const ortStartup: { wasmInstantiateMs?: number } = {};
+const ortStartup: { wasmInstantiateMs?: number; warmUpMs?: number } = {};
 
 let handedOff = false;
 
@@ -63,17 +64,45 @@ export const DEFAULT_GRAPH_OPTIMIZATION_LEVEL: GraphOptimizationLevel = 'all';
 export function wasmRuntime(options: WasmRuntimeOptions = {}): ModelRuntime {
   const executionProviders = [...executionProvidersFor('wasm')];
   const graphOptimizationLevel = options.graphOptimizationLevel ?? DEFAULT_GRAPH_OPTIMIZATION_LEVEL;
+  const createSession: ModelRuntime['createSession'] = async (bytes, sessionOptions = {}) => {
+    handOffWasmToOrt();
+    // A copy: ORT may keep or transfer the buffer, and the bundled bytes are shared by every session.
+    const session = await ort.InferenceSession.create(new Uint8Array(bytes.slice(0)), {
+      executionProviders,
+      graphOptimizationLevel: sessionOptions.graphOptimizationLevel ?? graphOptimizationLevel,
+    });
+    return new ModelSession(session, ort.Tensor);
+  };
   return {
     backend: 'wasm',
-    async createSession(bytes, sessionOptions = {}) {
-      handOffWasmToOrt();
-      // A copy: ORT may keep or transfer the buffer, and the bundled bytes are shared by every session.
-      const session = await ort.InferenceSession.create(new Uint8Array(bytes.slice(0)), {
-        executionProviders,
-        graphOptimizationLevel: sessionOptions.graphOptimizationLevel ?? graphOptimizationLevel,
-      });
-      return new ModelSession(session, ort.Tensor);
-    },
+    createSession,
     startup: () => ({ ...ortStartup }),
+    warmUp: () => warmUpOnce(createSession),
   };
+}
+
+let warming: Promise<void> | undefined;
+
+/**
+ * Runs the warm-up graph (./warmup.onnx, `npm run models:warmup`) once per isolate. V8 compiles ORT's
+ * wasm lazily, function by function on first call, so the first session of an isolate otherwise pays
+ * for compiling ORT's start-up, session creation and the kernels of its model (≈ 130 ms of ≈ 190 ms,
+ * measured by `npm run bench:serve`). The graph has a node of every op type the committed models use,
+ * so one session and one run compile what any of them needs.
+ */
+function warmUpOnce(createSession: ModelRuntime['createSession']): Promise<void> {
+  warming ??= (async () => {
+    const started = performance.now();
+    try {
+      const session = await createSession(warmupGraph);
+      const [input] = session.inputNames;
+      const data = Float32Array.from({ length: 2 * 784 }, (_, i) => ((i * 37) % 101) / 100);
+      await session.run({ [input!]: { data, dims: [2, 784] } });
+      await session.release();
+      ortStartup.warmUpMs = performance.now() - started;
+    } catch (error) {
+      console.error(`ORT warm-up failed (the first request pays for it instead): ${String(error)}`);
+    }
+  })();
+  return warming;
 }

@@ -2,55 +2,39 @@
 import type { BundledModels } from './bundled-store';
 import index from '../../models/index.json';
 import manifest0 from '../../models/fmnist-contractive-ae/manifest.json';
-import onnx0 from '../../models/fmnist-contractive-ae/model.onnx';
 import manifest1 from '../../models/fmnist-conv-ae/manifest.json';
-import onnx1 from '../../models/fmnist-conv-ae/model.onnx';
 import manifest2 from '../../models/fmnist-dae/manifest.json';
-import onnx2 from '../../models/fmnist-dae/model.onnx';
 import manifest3 from '../../models/fmnist-jigsaw/manifest.json';
-import onnx3 from '../../models/fmnist-jigsaw/model.onnx';
 import manifest4 from '../../models/fmnist-kmeans/manifest.json';
-import onnx4 from '../../models/fmnist-kmeans/model.onnx';
 import manifest5 from '../../models/fmnist-mlp-ae/manifest.json';
-import onnx5 from '../../models/fmnist-mlp-ae/model.onnx';
 import manifest6 from '../../models/fmnist-pca-32/manifest.json';
-import onnx6 from '../../models/fmnist-pca-32/model.onnx';
 import manifest7 from '../../models/fmnist-probe/manifest.json';
-import onnx7 from '../../models/fmnist-probe/model.onnx';
 import manifest8 from '../../models/fmnist-rotnet/manifest.json';
-import onnx8 from '../../models/fmnist-rotnet/model.onnx';
 import manifest9 from '../../models/fmnist-simclr/manifest.json';
-import onnx9 from '../../models/fmnist-simclr/model.onnx';
 import manifest10 from '../../models/fmnist-sparse-ae/manifest.json';
-import onnx10 from '../../models/fmnist-sparse-ae/model.onnx';
 import manifest11 from '../../models/fmnist-vae/manifest.json';
-import onnx11 from '../../models/fmnist-vae/model.onnx';
-import generator11 from '../../models/fmnist-vae/generator.onnx';
 import manifest12 from '../../models/fortunes-text/manifest.json';
-import onnx12 from '../../models/fortunes-text/model.onnx';
 import vocab12 from '../../models/fortunes-text/vocab.json';
 import manifest13 from '../../models/mnist-kmeans/manifest.json';
-import onnx13 from '../../models/mnist-kmeans/model.onnx';
 import manifest14 from '../../models/mnist-mlp-ae/manifest.json';
-import onnx14 from '../../models/mnist-mlp-ae/model.onnx';
 
 export const bundledModels: BundledModels = {
   index,
   models: {
-    'fmnist-contractive-ae': { manifest: manifest0, onnx: onnx0 },
-    'fmnist-conv-ae': { manifest: manifest1, onnx: onnx1 },
-    'fmnist-dae': { manifest: manifest2, onnx: onnx2 },
-    'fmnist-jigsaw': { manifest: manifest3, onnx: onnx3 },
-    'fmnist-kmeans': { manifest: manifest4, onnx: onnx4 },
-    'fmnist-mlp-ae': { manifest: manifest5, onnx: onnx5 },
-    'fmnist-pca-32': { manifest: manifest6, onnx: onnx6 },
-    'fmnist-probe': { manifest: manifest7, onnx: onnx7 },
-    'fmnist-rotnet': { manifest: manifest8, onnx: onnx8 },
-    'fmnist-simclr': { manifest: manifest9, onnx: onnx9 },
-    'fmnist-sparse-ae': { manifest: manifest10, onnx: onnx10 },
-    'fmnist-vae': { manifest: manifest11, onnx: onnx11, generator: generator11 },
-    'fortunes-text': { manifest: manifest12, onnx: onnx12, vocab: vocab12 },
-    'mnist-kmeans': { manifest: manifest13, onnx: onnx13 },
-    'mnist-mlp-ae': { manifest: manifest14, onnx: onnx14 },
+    'fmnist-contractive-ae': { manifest: manifest0 },
+    'fmnist-conv-ae': { manifest: manifest1 },
+    'fmnist-dae': { manifest: manifest2 },
+    'fmnist-jigsaw': { manifest: manifest3 },
+    'fmnist-kmeans': { manifest: manifest4 },
+    'fmnist-mlp-ae': { manifest: manifest5 },
+    'fmnist-pca-32': { manifest: manifest6 },
+    'fmnist-probe': { manifest: manifest7 },
+    'fmnist-rotnet': { manifest: manifest8 },
+    'fmnist-simclr': { manifest: manifest9 },
+    'fmnist-sparse-ae': { manifest: manifest10 },
+    'fmnist-vae': { manifest: manifest11 },
+    'fortunes-text': { manifest: manifest12, vocab: vocab12 },
+    'mnist-kmeans': { manifest: manifest13 },
+    'mnist-mlp-ae': { manifest: manifest14 },
   },
 };

@@ -1,24 +1,27 @@
-// The models committed under models/ and bundled into the worker by wrangler (the embedded default).
-// bundled-models.generated.ts imports them statically, because wrangler cannot bundle dynamic paths.
+// The models committed under models/ and deployed with the worker (the embedded default): manifests,
+// the index and vocabularies are bundled into the script (bundled-models.generated.ts imports them
+// statically, because wrangler cannot bundle dynamic paths); the graphs are static assets, read on first
+// use through a ModelFileReader (./model-files.ts).
 import { modelUnavailable } from '../http/api-error';
 import { toIssues } from '../schemas/issues';
 import { ManifestSchema, type ModelIndex, ModelIndexSchema } from '../schemas/manifest';
+import type { ModelFileReader } from './model-files';
 import type { ModelStore, StoredModel } from './model-store';
 
-/** The raw bundle: JSON as imported (validated here, not trusted) and model.onnx as a Data module. */
+/** The raw bundle: JSON as imported (validated here, not trusted). */
 export interface BundledModels {
   index: unknown;
-  models: Readonly<
-    Record<string, { manifest: unknown; onnx: ArrayBuffer; generator?: ArrayBuffer; vocab?: unknown }>
-  >;
+  models: Readonly<Record<string, { manifest: unknown; vocab?: unknown }>>;
 }
 
 export class BundledStore implements ModelStore {
   readonly #bundle: BundledModels;
+  readonly #files: ModelFileReader;
   #index: ModelIndex | undefined;
 
-  constructor(bundle: BundledModels) {
+  constructor(bundle: BundledModels, files: ModelFileReader) {
     this.#bundle = bundle;
+    this.#files = files;
   }
 
   async list(): Promise<ModelIndex> {
@@ -41,6 +44,19 @@ export class BundledStore implements ModelStore {
     if (parsed.data.name !== name) {
       throw modelUnavailable(name, `its manifest.json names a different model, "${parsed.data.name}"`);
     }
-    return { manifest: parsed.data, bytes: entry.onnx, generatorBytes: entry.generator, vocab: entry.vocab };
+    const read = async (file: string) => {
+      let bytes: ArrayBuffer | undefined;
+      try {
+        bytes = await this.#files(name, file);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw modelUnavailable(name, `${file} cannot be read: ${reason}`, error);
+      }
+      if (bytes === undefined) {
+        throw modelUnavailable(name, `${file} was not deployed with the worker (the build copies it)`);
+      }
+      return bytes;
+    };
+    return { manifest: parsed.data, read, vocab: entry.vocab };
   }
 }

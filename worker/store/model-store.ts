@@ -1,13 +1,15 @@
 // Where models come from. The worker asks a store for the index and for one model at a time; the
-// bundled store reads what wrangler packed into the worker, a later R2 store will read a bucket.
+// bundled store reads what was deployed with the worker, the R2 store reads a bucket.
 import type { Manifest, ModelIndex } from '../schemas/manifest';
 
 export interface StoredModel {
   manifest: Manifest;
-  /** The model.onnx bytes, not yet checked against `manifest.onnx.sha256`. */
-  bytes: ArrayBuffer;
-  /** The generator graph's bytes (`manifest.generator.file`), for models that can generate. */
-  generatorBytes?: ArrayBuffer | undefined;
+  /**
+   * Reads one of the model's graphs (`manifest.onnx.file`, `manifest.generator.file`), not yet checked
+   * against its sha256. Lazy, so listing models reads no graph; rejects with a 503 ApiError when the
+   * store has no such file.
+   */
+  read(file: string): Promise<ArrayBuffer>;
   /** A text model's vocab.json as parsed JSON (`manifest.input.tokenizer`), not yet checked. */
   vocab?: unknown;
 }

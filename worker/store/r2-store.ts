@@ -83,17 +83,7 @@ export class R2Store implements ModelStore {
 
   /** One published version, read and checked against the manifest schema (its sha256 is checked later). */
   version(name: string, version: string): Promise<StoredModel> {
-    const key = `${name}@${version}`;
-    let loading = this.#versions.get(key);
-    if (loading === undefined) {
-      loading = this.#readVersion(name, version);
-      this.#versions.set(key, loading);
-      // A failed read is retried by the next request rather than remembered.
-      loading.catch(() => {
-        if (this.#versions.get(key) === loading) this.#versions.delete(key);
-      });
-    }
-    return loading;
+    return remember(this.#versions, `${name}@${version}`, () => this.#readVersion(name, version));
   }
 
   /** Forget what this isolate read about `name`'s pointer (after an admin moved it here). */
@@ -105,16 +95,16 @@ export class R2Store implements ModelStore {
   async #readVersion(name: string, version: string): Promise<StoredModel> {
     const manifestText = await this.#read(name, version, MANIFEST_FILE, (o) => o.text());
     const manifest = parseManifest(name, version, manifestText);
-    const bytes = await this.#read(name, version, manifest.onnx.file, (o) => o.arrayBuffer());
-    const generatorBytes = manifest.generator
-      ? await this.#read(name, version, manifest.generator.file, (o) => o.arrayBuffer())
-      : undefined;
     let vocab: unknown;
     if (manifest.input.layout === 'token-ids') {
       const text = await this.#read(name, version, manifest.input.tokenizer.file, (o) => o.text());
       vocab = parseJson(text);
     }
-    return { manifest, bytes, generatorBytes, vocab };
+    // Graphs are read on first use and kept (a version's files never change).
+    const graphs = new Map<string, Promise<ArrayBuffer>>();
+    const read = (file: string) =>
+      remember(graphs, file, () => this.#read(name, version, file, (o) => o.arrayBuffer()));
+    return { manifest, read, vocab };
   }
 
   async #read<T>(
@@ -192,6 +182,18 @@ export function parseManifest(name: string, version: string, text: string): Mani
     );
   }
   return parsed.data;
+}
+
+/** The cached promise for `key`, else a new one from `load`; a rejected one is forgotten, so it is retried. */
+function remember<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  const cached = cache.get(key);
+  if (cached !== undefined) return cached;
+  const loading = load();
+  cache.set(key, loading);
+  loading.catch(() => {
+    if (cache.get(key) === loading) cache.delete(key);
+  });
+  return loading;
 }
 
 function parseJson(text: string): unknown {
