@@ -108,12 +108,12 @@ export async function startWrangler(vars: Record<string, string> = {}, timeoutMs
   );
 }
 
-/** The same app on plain Node with onnxruntime-node (scripts/bench/node-server.ts). */
-export async function startNodeServer(timeoutMs = 60_000) {
+/** The same app on plain Node with onnxruntime-node, or onnxruntime-web's wasm (scripts/bench/node-server.ts). */
+export async function startNodeServer(timeoutMs = 60_000, runtime: 'node' | 'web' = 'node') {
   const port = await freePort();
   return start(
     'node_modules/.bin/tsx',
-    ['scripts/bench/node-server.ts', '--port', String(port)],
+    ['scripts/bench/node-server.ts', '--port', String(port), '--runtime', runtime],
     timeoutMs,
     port,
   );

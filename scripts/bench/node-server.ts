@@ -1,16 +1,22 @@
 // The worker's hono app on plain Node with onnxruntime-node (scripts/bench/node-runtime.ts), serving
 // models/ from disk on 127.0.0.1 — the baseline of `npm run bench:serve`. Prints "Ready on <url>" like
 // wrangler dev. The benchmark routes are on (PRETEXT_BENCH=1), as in the benchmarked worker.
-//   tsx scripts/bench/node-server.ts --port 8788
+// --runtime web serves with onnxruntime-web's wasm on Node instead (scripts/bench/web-runtime.ts).
+//   tsx scripts/bench/node-server.ts --port 8788 [--runtime node|web]
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import { createApp } from '../../worker/app';
 import { diskStore } from './disk-store';
 import { nodeRuntime } from './node-runtime';
+import { webOnNodeRuntime } from './web-runtime';
 
-const { values } = parseArgs({ options: { port: { type: 'string', default: '8788' } } });
+const { values } = parseArgs({
+  options: { port: { type: 'string', default: '8788' }, runtime: { type: 'string', default: 'node' } },
+});
 const port = Number(values.port);
-const app = createApp({ store: diskStore(), runtime: nodeRuntime() });
+if (values.runtime !== 'node' && values.runtime !== 'web') throw new Error('--runtime must be node or web');
+const runtime = values.runtime === 'web' ? webOnNodeRuntime() : nodeRuntime();
+const app = createApp({ store: diskStore(), runtime });
 const env = { PRETEXT_BENCH: '1' };
 
 /** A minimal Node ↔ fetch adapter (what @hono/node-server does, without the dependency). */
