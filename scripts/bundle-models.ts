@@ -1,9 +1,12 @@
 // Generates worker/store/bundled-models.generated.ts: one static import per JSON file (manifest, vocabulary)
 // of each model listed in models/index.json. wrangler bundles only what is imported by a literal path, so
-// the list of models must become code. The ONNX graphs are not imported: they are static assets, copied
-// by the build step (scripts/model-assets.ts), so they do not count against the worker's size limit.
+// the list of models must become code. The ONNX graphs are static assets, copied by the build step
+// (scripts/model-assets.ts), so they do not count against the worker's size limit; except the graphs of
+// the small default models (EAGER_MAX_BYTES), which are imported too, so that the worker can create
+// their sessions when its isolate starts, before any request (reading an asset is I/O, which the
+// isolate's start-up may not do).
 // Run after changing models/: `npm run models:bundle` (tsx scripts/bundle-models.ts).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModelIndexSchema } from '../worker/schemas/manifest';
@@ -11,6 +14,12 @@ import { ModelIndexSchema } from '../worker/schemas/manifest';
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const GENERATED_PATH = join(REPO_ROOT, 'worker/store/bundled-models.generated.ts');
 const COMMAND = 'npm run models:bundle';
+
+/**
+ * A default model whose graphs total at most this is bundled in the script and preloaded. 1 MiB keeps
+ * the committed defaults' share at ~1.7 MiB, so the script stays far inside Cloudflare's 10 MiB.
+ */
+export const EAGER_MAX_BYTES = 1024 * 1024;
 
 /**
  * The generated module's text for the models/ folder of `repoRoot`; pure apart from reading files.
@@ -41,6 +50,15 @@ export function renderBundledModels(repoRoot: string = REPO_ROOT, only?: readonl
     const manifest: unknown = JSON.parse(readFileSync(manifestPath, 'utf8'));
     imports.push(`import manifest${i} from '${from(manifestPath)}';`);
     const fields = [`manifest: manifest${i}`];
+    const graphs = graphFilesOf(manifest);
+    const graphBytes = graphs.reduce((n, file) => n + sizeOf(join(modelsDir, name, file)), 0);
+    const isDefault = Object.values(index.defaults).includes(name);
+    if (isDefault && graphs.length > 0 && graphBytes <= EAGER_MAX_BYTES) {
+      graphs.forEach((file, j) => {
+        imports.push(`import graph${i}_${j} from '${from(join(modelsDir, name, file))}';`);
+      });
+      fields.push(`graphs: { ${graphs.map((file, j) => `'${file}': graph${i}_${j}`).join(', ')} }`);
+    }
     // A text model's vocabulary (manifest.input.tokenizer.file) is a JSON module beside its graph.
     const vocabFile = vocabFileOf(manifest);
     if (vocabFile !== undefined) {
@@ -64,6 +82,11 @@ export function renderBundledModels(repoRoot: string = REPO_ROOT, only?: readonl
     '};',
     '',
   ].join('\n');
+}
+
+/** A file's size; a missing file counts as too big to bundle (the worker then reports it missing). */
+function sizeOf(path: string): number {
+  return existsSync(path) ? statSync(path).size : Number.POSITIVE_INFINITY;
 }
 
 /** The graph files of a manifest (`onnx.file`, `generator.file`) that are plain file names. */

@@ -27,7 +27,7 @@ import { fillMaskRoutes } from './routes/text-fill-mask';
 import { unshuffleRoutes } from './routes/text-unshuffle';
 import type { ModelRuntime } from './runtime/model-runtime';
 import { ModelRegistry } from './serving/model-registry';
-import type { ModelStore } from './store/model-store';
+import type { ModelStore, StoredModel } from './store/model-store';
 import { R2Store } from './store/r2-store';
 
 export interface AppOptions {
@@ -38,10 +38,16 @@ export interface AppOptions {
    * Passed in rather than imported here, so neither ORT package reaches the other's build.
    */
   runtime: ModelRuntime;
+  /**
+   * Models whose sessions to create before any request (worker/index.ts: the small default models,
+   * once ORT is warm); resolved at the isolate's start. Absent: every session is created on first use.
+   */
+  preload?: Promise<readonly StoredModel[]>;
 }
 
-export function createApp({ store, runtime }: AppOptions) {
+export function createApp({ store, runtime, preload }: AppOptions) {
   const registry = new ModelRegistry(store, runtime);
+  if (preload !== undefined) void preload.then((models) => registry.preload(models)).catch(() => undefined);
   const api = routesApp();
   // Before the routes: CORS answers preflights, then keys and rate limits guard the public API.
   api.use('*', corsFromEnv);

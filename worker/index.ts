@@ -26,8 +26,11 @@ const store =
 
 const runtime = wasmRuntime();
 // At the isolate's start, before its first request: compile and run ORT's code paths once (see warmUp in
-// ./runtime/ort.ts), so that the first request pays only for its own model's session. It counts towards
-// Cloudflare's 1 s start-up limit; ORT_WARMUP = "0" in wrangler.toml turns it off.
-if (bindings.ORT_WARMUP !== '0') void runtime.warmUp();
+// ./runtime/ort.ts), then create the sessions of the default models whose graphs are in the script
+// (BundledStore.preloadable), so a first request to them only runs its model, and one to any other
+// model pays only for its own session. This counts towards Cloudflare's 1 s start-up limit;
+// ORT_WARMUP = "0" in wrangler.toml turns it off (every session is then created on first use).
+const startUp = bindings.ORT_WARMUP !== '0';
+const preload = startUp ? runtime.warmUp().then(() => bundled.preloadable()) : undefined;
 
-export default createApp({ store, runtime });
+export default createApp({ store, runtime, ...(preload ? { preload } : {}) });

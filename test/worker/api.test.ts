@@ -1,6 +1,7 @@
 // The HTTP API end to end inside workerd, through the deployed worker and its bundled models.
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { bundledModels } from '../../worker/store/bundled-models.generated';
 import encoded from './fixtures/encoded.json';
 import {
   bundledManifest,
@@ -35,6 +36,19 @@ describe('GET /healthz', () => {
       backend: 'wasm',
       models: index.models.length,
     });
+  });
+
+  it('created the sessions of the default models bundled in the script before any request', async () => {
+    const preloaded = Object.entries(bundledModels.models)
+      .filter(([, entry]) => entry.graphs !== undefined)
+      .map(([name]) => `${name}@${bundledManifest(name).version}`);
+    expect(preloaded.length).toBeGreaterThan(0);
+    await expect
+      .poll(async () => {
+        const health = await (await fetchApi('/healthz')).json<{ sessions: { session: string }[] }>();
+        return health.sessions.map((s) => s.session);
+      })
+      .toEqual(expect.arrayContaining(preloaded));
   });
 
   it("warmed ORT up when the worker's isolate started, before any model was asked for", async () => {

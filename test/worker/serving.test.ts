@@ -115,6 +115,55 @@ describe('a model whose graph was not deployed with the worker', () => {
   });
 });
 
+describe('graphs bundled in the script', () => {
+  it('are read without the asset reader, and only such models are preloadable', async () => {
+    const reads: string[] = [];
+    const files = async (model: string, file: string) => {
+      reads.push(`${model}/${file}`);
+      return bundledFiles(model, file);
+    };
+    const store = new BundledStore(
+      {
+        index: { models: [INTACT, 'in-script-ae'], defaults: { embed: 'in-script-ae' } },
+        models: {
+          [INTACT]: intact,
+          'in-script-ae': { manifest: renamed('in-script-ae'), graphs: { 'model.onnx': intactOnnx } },
+        },
+      },
+      files,
+    );
+    const inScript = await store.get('in-script-ae');
+    expect(await inScript!.read('model.onnx')).toBe(intactOnnx);
+    expect(reads).toEqual([]);
+    expect((await store.preloadable()).map((m) => m.manifest.name)).toEqual(['in-script-ae']);
+    await (await store.get(INTACT))!.read('model.onnx');
+    expect(reads).toEqual([`${INTACT}/model.onnx`]);
+  });
+
+  it('give ready sessions: a preloaded model answers without creating another one', async () => {
+    const store = storeOfVariants({});
+    const app = createApp({ runtime, store, preload: store.preloadable() });
+    const health = await (await app.request('/healthz')).json<{ sessions: unknown[] }>();
+    expect(health.sessions).toEqual([]); // intact has its graph in the assets, not in the script
+    const preloading = new BundledStore(
+      {
+        index: { models: [INTACT], defaults: { embed: INTACT } },
+        models: { [INTACT]: { ...intact, graphs: { 'model.onnx': intactOnnx } } },
+      },
+      bundledFiles,
+    );
+    const preloadedApp = createApp({ runtime, store: preloading, preload: preloading.preloadable() });
+    await expect
+      .poll(
+        async () => (await (await preloadedApp.request('/healthz')).json<{ sessions: unknown[] }>()).sessions,
+      )
+      .toHaveLength(1);
+    expect((await preloadedApp.request('/v1/embed', jsonInit({ images }))).status).toBe(200);
+    const after = await (await preloadedApp.request('/healthz')).json<{ sessions: unknown[] }>();
+    expect(after.sessions).toHaveLength(1);
+  });
+});
+
 describe('a model whose manifest fails the schema', () => {
   const app = createApp({
     runtime,

@@ -54,6 +54,18 @@ export class ModelRegistry {
     return this.runtime.backend;
   }
 
+  /**
+   * Creates the main sessions of `models` ahead of any request, one after the other, in the same cache
+   * the requests use (name@version): a request for one of these versions then finds its session ready.
+   * A failure is not cached, so the first request for that model retries and reports it.
+   */
+  async preload(models: readonly StoredModel[]): Promise<void> {
+    for (const stored of models) {
+      const key = sessionKey(stored.manifest.name, stored.manifest.version);
+      await this.#sessions.get(key, () => this.#createSession(key, stored)).catch(() => undefined);
+    }
+  }
+
   /** The sessions created so far in this isolate and what each cost, oldest first. */
   sessionTimings(): readonly SessionTiming[] {
     return this.#timings;

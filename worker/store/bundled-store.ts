@@ -1,17 +1,20 @@
 // The models committed under models/ and deployed with the worker (the embedded default): manifests,
 // the index and vocabularies are bundled into the script (bundled-models.generated.ts imports them
 // statically, because wrangler cannot bundle dynamic paths); the graphs are static assets, read on first
-// use through a ModelFileReader (./model-files.ts).
+// use through a ModelFileReader (./model-files.ts), except the small default models' graphs, which are
+// in the script too so that their sessions can be created before the first request (preloaded()).
 import { modelUnavailable } from '../http/api-error';
 import { toIssues } from '../schemas/issues';
 import { ManifestSchema, type ModelIndex, ModelIndexSchema } from '../schemas/manifest';
 import type { ModelFileReader } from './model-files';
 import type { ModelStore, StoredModel } from './model-store';
 
-/** The raw bundle: JSON as imported (validated here, not trusted). */
+/** The raw bundle: JSON as imported (validated here, not trusted), and the graphs bundled in the script. */
 export interface BundledModels {
   index: unknown;
-  models: Readonly<Record<string, { manifest: unknown; vocab?: unknown }>>;
+  models: Readonly<
+    Record<string, { manifest: unknown; vocab?: unknown; graphs?: Readonly<Record<string, ArrayBuffer>> }>
+  >;
 }
 
 export class BundledStore implements ModelStore {
@@ -45,6 +48,8 @@ export class BundledStore implements ModelStore {
       throw modelUnavailable(name, `its manifest.json names a different model, "${parsed.data.name}"`);
     }
     const read = async (file: string) => {
+      const inScript = entry.graphs?.[file];
+      if (inScript !== undefined) return inScript;
       let bytes: ArrayBuffer | undefined;
       try {
         bytes = await this.#files(name, file);
@@ -58,5 +63,20 @@ export class BundledStore implements ModelStore {
       return bytes;
     };
     return { manifest: parsed.data, read, vocab: entry.vocab };
+  }
+
+  /**
+   * The models whose graphs are all in the script: they can be opened without I/O, so the worker
+   * creates their sessions when its isolate starts. One that fails to load is left out (its first
+   * request then reports why).
+   */
+  async preloadable(): Promise<StoredModel[]> {
+    const models: StoredModel[] = [];
+    for (const [name, entry] of Object.entries(this.#bundle.models)) {
+      if (entry.graphs === undefined) continue;
+      const stored = await this.get(name).catch(() => undefined);
+      if (stored !== undefined) models.push(stored);
+    }
+    return models;
   }
 }
