@@ -390,8 +390,10 @@ async function main(): Promise<void> {
   lines.push(coldRow('process start → "Ready on" (ms)', 'readyMs'));
   lines.push(coldRow(`**first request**, \`${coldModel.model}\` (ms; target < 150)`, 'firstRequestMs'));
   lines.push(coldRow('process start → first answer (ms)', 'firstAnswerMs'));
-  lines.push(coldRow(`next request, \`${lazyModel.model}\`: its session created on demand (ms)`, 'lazyRequestMs'));
-  lines.push(coldRow('… of which session creation, by the server\'s /healthz (ms)', 'lazyCreateMs'));
+  lines.push(
+    coldRow(`next request, \`${lazyModel.model}\`: its session created on demand (ms)`, 'lazyRequestMs'),
+  );
+  lines.push(coldRow("… of which session creation, by the server's /healthz (ms)", 'lazyCreateMs'));
   lines.push('');
   lines.push(
     "A model's session is created on its first request after reading its graph (in the worker, from the static " +
