@@ -5,7 +5,8 @@
 // cold-start ideas (graph optimisation levels, pre-optimised ONNX, ORT format), and the deployable bundle
 // size. Writes the tables into BENCHMARKS.md (section bench:serve). BENCH_QUICK=1 for a short run.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -179,6 +180,22 @@ function bundleSize(): { files: { name: string; raw: number; gzip: number }[] } 
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/**
+ * wrangler names a bundled module `<sha1 of its bytes>-<file name>`: name a model's graph by its model
+ * (models/<name>/<file> with the same sha1), anything else by its file name.
+ */
+function bundledFileName(name: string): string {
+  const [, sha1, file] = name.match(/^([0-9a-f]{40})-(.+)$/) ?? [];
+  if (sha1 === undefined || file === undefined) return name;
+  for (const model of readdirSync('models')) {
+    const path = join('models', model, file);
+    if (existsSync(path) && createHash('sha1').update(readFileSync(path)).digest('hex') === sha1) {
+      return `models/${model}/${file}`;
+    }
+  }
+  return file;
 }
 
 /**
@@ -470,6 +487,21 @@ async function main(): Promise<void> {
     }
   }
   lines.push('');
+  const pairs = names.flatMap((name) =>
+    ([1, 64] as const).map((n) => ({
+      name,
+      n,
+      ratio: runs.get(`worker ${name} ${n}`)!.meanMs / runs.get(`node ${name} ${n}`)!.meanMs,
+      workerd: runs.get(`worker ${name} ${n}`)!.meanMs / runs.get(`web ${name} ${n}`)!.meanMs,
+    })),
+  );
+  const within = pairs.filter((p) => p.ratio <= 2);
+  lines.push(
+    `Within the 2× target: ${within.length} of ${pairs.length} (model, batch) pairs` +
+      (within.length > 0 ? ` (${within.map((p) => `${p.name} at ${p.n}`).join(', ')})` : '') +
+      `. Worker / wasm on Node: median ${ratio(median(pairs.map((p) => p.workerd)), 1)}.`,
+  );
+  lines.push('');
   lines.push(
     "The middle column runs the worker's wasm binary on plain Node: worker / wasm-on-Node is what workerd adds, " +
       "worker / Node what WebAssembly costs against native code. This machine's CPU has " +
@@ -515,7 +547,7 @@ async function main(): Promise<void> {
   for (const file of bundle.files.toSorted((a, b) => b.raw - a.raw)) {
     raw += file.raw;
     gzip += file.gzip;
-    lines.push(`| ${file.name.replace(/^[0-9a-f]{40}-/, '')} | ${mib(file.raw)} | ${mib(file.gzip)} |`);
+    lines.push(`| ${bundledFileName(file.name)} | ${mib(file.raw)} | ${mib(file.gzip)} |`);
   }
   lines.push(`| **total** | **${mib(raw)}** | **${mib(gzip)}** |`);
   lines.push('');
