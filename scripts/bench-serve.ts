@@ -505,8 +505,8 @@ async function main(): Promise<void> {
   lines.push(
     "The middle column runs the worker's wasm binary on plain Node: worker / wasm-on-Node is what workerd adds, " +
       "worker / Node what WebAssembly costs against native code. This machine's CPU has " +
-      `${cpuFlags()}; onnxruntime-node uses them (its convolutions run as NCHWc AVX-512 kernels), while WebAssembly ` +
-      'has 128-bit SIMD without fused multiply-add, a quarter of the width.',
+      `${cpuFlags()}; onnxruntime-node's kernels use them (and on x86 its optimiser moves convolutions to its ` +
+      'blocked NCHWc layout), while WebAssembly SIMD is 128 bits wide, a quarter of AVX-512.',
   );
   lines.push('');
   lines.push('### HTTP per endpoint (JSON in and out)');
