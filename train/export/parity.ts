@@ -76,3 +76,25 @@ export async function layersModelParity(
   });
   return { maxAbsError: Math.max(...Object.values(perOutput)), maxScaledError, perOutput };
 }
+
+/**
+ * layersModelParity on the first (at most 64) test images, as every exported image model checks it:
+ * throws when the scaled error passes PARITY_TOLERANCE, so no model that disagrees with its tfjs
+ * original is ever written.
+ */
+export async function checkedLayersParity(
+  model: tf.LayersModel,
+  bytes: Uint8Array,
+  test: { images: Float32Array; count: number },
+  outputNames: readonly string[],
+): Promise<{ maxAbsError: number; maxScaledError: number; perOutput: Record<string, number> }> {
+  const n = Math.min(64, test.count);
+  const input = { name: 'x', data: test.images.subarray(0, n * 784), shape: [n, 784] };
+  const parity = await layersModelParity(model, bytes, input, outputNames);
+  if (parity.maxScaledError > PARITY_TOLERANCE) {
+    throw new Error(
+      `export parity failed: max scaled error ${parity.maxScaledError} > ${PARITY_TOLERANCE} (max abs ${parity.maxAbsError})`,
+    );
+  }
+  return parity;
+}

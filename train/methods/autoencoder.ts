@@ -10,10 +10,10 @@ import type { Dataset } from '../data/dataset';
 import { reconstructionMetrics } from '../eval/reconstruction';
 import { writeModelArtifact } from '../export/artifact';
 import { exportLayersModel } from '../export/layers-model';
-import { layersModelParity, PARITY_TOLERANCE } from '../export/parity';
+import { checkedLayersParity } from '../export/parity';
 import { trainLoop } from '../loop/fit';
 import { meanSquaredError } from '../losses/reconstruction';
-import { loopOptions, type MethodContext, type MethodResult, manifestBase } from './method';
+import { logArtifact, loopOptions, type MethodContext, type MethodResult, manifestBase } from './method';
 
 export interface AutoencoderRecipe {
   method: Manifest['method'];
@@ -69,18 +69,7 @@ export async function trainAutoencoder(ctx: MethodContext, recipe: AutoencoderRe
     ),
   };
   const onnx = exportLayersModel(model, { inputNames: ['x'], outputNames: ['embedding', 'reconstruction'] });
-  const n = Math.min(64, data.test.count);
-  const parity = await layersModelParity(
-    model,
-    onnx,
-    { name: 'x', data: data.test.images.subarray(0, n * 784), shape: [n, 784] },
-    ['embedding', 'reconstruction'],
-  );
-  if (parity.maxScaledError > PARITY_TOLERANCE) {
-    throw new Error(
-      `export parity failed: max scaled error ${parity.maxScaledError} > ${PARITY_TOLERANCE} (max abs ${parity.maxAbsError})`,
-    );
-  }
+  const parity = await checkedLayersParity(model, onnx, data.test, ['embedding', 'reconstruction']);
   const [, codeShape] = model.outputs[0]!.shape as [null, number];
   const outputs: Manifest['outputs'] = {
     embedding: { name: 'embedding', shape: [codeShape] },
@@ -101,11 +90,6 @@ export async function trainAutoencoder(ctx: MethodContext, recipe: AutoencoderRe
     onnx,
   );
   model.dispose();
-  ctx.log(
-    `test ${Object.entries(metrics)
-      .map(([k, v]) => `${k} ${v}`)
-      .join('  ')}  parity ${parity.maxAbsError.toExponential(1)}`,
-  );
-  ctx.log(`→ ${artifact.dir}`);
+  logArtifact(ctx, artifact, metrics, parity.maxAbsError);
   return { artifact, finalLoss: history.finalLoss, metrics };
 }

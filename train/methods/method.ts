@@ -99,3 +99,17 @@ export function manifestBase(
     },
   };
 }
+
+/** Logs a written model's test metrics and export parity, then where it was written. */
+export function logArtifact(
+  ctx: MethodContext,
+  artifact: { dir: string },
+  metrics: Readonly<Record<string, unknown>>,
+  parityMaxAbsError: number,
+): void {
+  const tested = Object.entries(metrics)
+    .map(([k, v]) => `${k} ${v}`)
+    .join('  ');
+  ctx.log(`test ${tested}  parity ${parityMaxAbsError.toExponential(1)}`);
+  ctx.log(`→ ${artifact.dir}`);
+}

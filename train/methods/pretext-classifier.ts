@@ -10,11 +10,11 @@ import { createRng, type Rng } from '../data/rng';
 import { accuracy, argmaxRows } from '../eval/probe';
 import { writeModelArtifact } from '../export/artifact';
 import { exportLayersModel } from '../export/layers-model';
-import { layersModelParity, PARITY_TOLERANCE } from '../export/parity';
+import { checkedLayersParity } from '../export/parity';
 import { trainLoop } from '../loop/fit';
 import { buildConvEncoder } from '../models/conv-encoder';
 import { downstreamMetrics, embedImages, splitEmbeddings } from './downstream';
-import { loopOptions, type MethodContext, type MethodResult, manifestBase } from './method';
+import { logArtifact, loopOptions, type MethodContext, type MethodResult, manifestBase } from './method';
 
 export interface PretextRecipe {
   method: Extract<Manifest['method'], 'rotnet' | 'jigsaw'>;
@@ -82,18 +82,10 @@ export async function trainPretextClassifier(
   for (const k of Object.keys(metrics)) metrics[k] = round(metrics[k]!);
 
   const onnx = exportLayersModel(model, { inputNames: ['x'], outputNames: [recipe.role, 'embedding'] });
-  const n = Math.min(64, data.test.count);
-  const parity = await layersModelParity(
-    model,
-    onnx,
-    { name: 'x', data: test.images.subarray(0, n * 784), shape: [n, 784] },
-    [recipe.role, 'embedding'],
-  );
-  if (parity.maxScaledError > PARITY_TOLERANCE) {
-    throw new Error(
-      `export parity failed: max scaled error ${parity.maxScaledError} > ${PARITY_TOLERANCE} (max abs ${parity.maxAbsError})`,
-    );
-  }
+  const parity = await checkedLayersParity(model, onnx, { images: test.images, count: data.test.count }, [
+    recipe.role,
+    'embedding',
+  ]);
   const artifact = writeModelArtifact(
     c.modelsDir,
     {
@@ -114,11 +106,6 @@ export async function trainPretextClassifier(
     false,
   );
   model.dispose();
-  ctx.log(
-    `test ${Object.entries(metrics)
-      .map(([k, v]) => `${k} ${v}`)
-      .join('  ')}  parity ${parity.maxAbsError.toExponential(1)}`,
-  );
-  ctx.log(`→ ${artifact.dir}`);
+  logArtifact(ctx, artifact, metrics, parity.maxAbsError);
   return { artifact, finalLoss: history.finalLoss, metrics };
 }

@@ -9,13 +9,20 @@ import type { Dataset } from '../data/dataset';
 import type { Rng } from '../data/rng';
 import { writeModelArtifact } from '../export/artifact';
 import { exportLayersModel } from '../export/layers-model';
-import { layersModelParity, PARITY_TOLERANCE } from '../export/parity';
+import { checkedLayersParity } from '../export/parity';
 import { trainLoop } from '../loop/fit';
 import { ntXentLoss } from '../losses/nt-xent';
 import { buildConvEncoder } from '../models/conv-encoder';
 import { buildProjectionHead } from '../models/projection-head';
 import { downstreamMetrics, embedImages, splitEmbeddings } from './downstream';
-import { loopOptions, type Method, type MethodContext, type MethodResult, manifestBase } from './method';
+import {
+  logArtifact,
+  loopOptions,
+  type Method,
+  type MethodContext,
+  type MethodResult,
+  manifestBase,
+} from './method';
 
 const round = (v: number) => Number(v.toPrecision(6));
 
@@ -67,18 +74,7 @@ async function run(ctx: MethodContext): Promise<MethodResult> {
   for (const k of Object.keys(metrics)) metrics[k] = round(metrics[k]!);
 
   const onnx = exportLayersModel(encoder, { inputNames: ['x'], outputNames: ['embedding'] });
-  const n = Math.min(64, data.test.count);
-  const parity = await layersModelParity(
-    encoder,
-    onnx,
-    { name: 'x', data: data.test.images.subarray(0, n * 784), shape: [n, 784] },
-    ['embedding'],
-  );
-  if (parity.maxScaledError > PARITY_TOLERANCE) {
-    throw new Error(
-      `export parity failed: max scaled error ${parity.maxScaledError} > ${PARITY_TOLERANCE} (max abs ${parity.maxAbsError})`,
-    );
-  }
+  const parity = await checkedLayersParity(encoder, onnx, data.test, ['embedding']);
   const artifact = writeModelArtifact(
     c.modelsDir,
     {
@@ -93,12 +89,7 @@ async function run(ctx: MethodContext): Promise<MethodResult> {
     onnx,
   );
   model.dispose(); // the encoder's layers and the head
-  ctx.log(
-    `test ${Object.entries(metrics)
-      .map(([k, v]) => `${k} ${v}`)
-      .join('  ')}  parity ${parity.maxAbsError.toExponential(1)}`,
-  );
-  ctx.log(`→ ${artifact.dir}`);
+  logArtifact(ctx, artifact, metrics, parity.maxAbsError);
   return { artifact, finalLoss: history.finalLoss, metrics };
 }
 

@@ -1,7 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { exportLayersModel } from '../../../train/export/layers-model';
-import { layersModelParity, maxScaledDifference, PARITY_TOLERANCE } from '../../../train/export/parity';
+import {
+  checkedLayersParity,
+  layersModelParity,
+  maxScaledDifference,
+  PARITY_TOLERANCE,
+} from '../../../train/export/parity';
 import { buildMlpAutoencoder } from '../../../train/models/mlp-autoencoder';
 
 /** Deterministic pseudo-random pixels in [0, 1). */
@@ -44,6 +49,23 @@ describe('exportLayersModel', () => {
       'reconstruction',
     ]);
     expect(parity.maxAbsError).toBeGreaterThan(PARITY_TOLERANCE);
+    model.dispose();
+  });
+
+  it('checkedLayersParity passes a faithful 784-input export and refuses a perturbed one, naming both errors', async () => {
+    const { model } = buildMlpAutoencoder({ inputDim: 784, hidden: [16], bottleneck: 4, seed: 7 });
+    const bytes = exportLayersModel(model, {
+      inputNames: ['x'],
+      outputNames: ['embedding', 'reconstruction'],
+    });
+    const test = { images: inputs(80, 784, 3), count: 80 };
+    const ok = await checkedLayersParity(model, bytes, test, ['embedding', 'reconstruction']);
+    expect(ok.maxScaledError).toBeLessThanOrEqual(PARITY_TOLERANCE);
+    const [kernel, bias] = model.getLayer('embedding').getWeights();
+    model.getLayer('embedding').setWeights([tf.add(kernel!, 0.01), bias!]);
+    await expect(checkedLayersParity(model, bytes, test, ['embedding', 'reconstruction'])).rejects.toThrow(
+      /^export parity failed: max scaled error [\d.e-]+ > 0\.0001 \(max abs [\d.e-]+\)$/,
+    );
     model.dispose();
   });
 
