@@ -52,6 +52,40 @@ export async function runOnnx(
 }
 
 /**
+ * Runs `session` on `data` (rows of `width` floats) `batch` rows at a time, and returns each of
+ * `outputs` as one flat Float32Array over all rows (int64 outputs converted).
+ */
+export async function runInBatches(
+  session: ort.InferenceSession,
+  input: string,
+  data: Float32Array,
+  width: number,
+  outputs: readonly string[],
+  batch: number,
+): Promise<Record<string, Float32Array>> {
+  const n = data.length / width;
+  const parts: Record<string, Float32Array[]> = Object.fromEntries(outputs.map((o) => [o, []]));
+  for (let start = 0; start < n; start += batch) {
+    const end = Math.min(n, start + batch);
+    const feed = new ort.Tensor('float32', data.slice(start * width, end * width), [end - start, width]);
+    const result = await session.run({ [input]: feed }, [...outputs]);
+    for (const o of outputs) parts[o]!.push(asFloat32(result[o]!.data));
+  }
+  return Object.fromEntries(
+    outputs.map((o) => {
+      const chunks = parts[o]!;
+      const out = new Float32Array(chunks.reduce((s, c) => s + c.length, 0));
+      let at = 0;
+      for (const c of chunks) {
+        out.set(c, at);
+        at += c.length;
+      }
+      return [o, out];
+    }),
+  );
+}
+
+/**
  * Runs `model.predict` and the ONNX graph on the same input and returns the largest absolute
  * difference per output (outputNames[i] is the ONNX name of tfjs output i).
  */

@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { ManifestSchema } from '../../worker/schemas/manifest';
 import { IMAGE_INPUT } from '../export/artifact';
 import type { FeatureEncoder } from '../export/kmeans-graph';
+import { runInBatches } from '../export/parity';
 import type { PcaProjection } from '../export/pca-graph';
 import { pcaEmbed } from './pca';
 
@@ -18,25 +19,12 @@ async function onnxEmbeddings(
   output: string,
 ): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(bytes);
-  const pixels = IMAGE_INPUT.shape[1];
-  const parts: Float32Array[] = [];
   try {
-    for (let start = 0; start < images.length; start += 1024 * pixels) {
-      const batch = images.subarray(start, Math.min(images.length, start + 1024 * pixels));
-      const x = new ort.Tensor('float32', batch, [batch.length / pixels, pixels]);
-      const out = await session.run({ [session.inputNames[0]!]: x });
-      parts.push(Float32Array.from(out[output]!.data as Float32Array));
-    }
+    const pixels = IMAGE_INPUT.shape[1];
+    return (await runInBatches(session, session.inputNames[0]!, images, pixels, [output], 1024))[output]!;
   } finally {
     await session.release();
   }
-  const all = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    all.set(p, offset);
-    offset += p.length;
-  }
-  return all;
 }
 
 /** Embeddings from a tfjs encoder (the output the k-means graph will use), batched, leak-free. */

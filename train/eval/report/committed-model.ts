@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { type Manifest, ManifestSchema } from '../../../worker/schemas/manifest';
+import { runInBatches } from '../../export/parity';
 
 export interface CommittedModel {
   manifest: Manifest;
@@ -15,35 +16,6 @@ export interface CommittedModel {
 }
 
 const BATCH = 500;
-
-async function runInBatches(
-  session: ort.InferenceSession,
-  input: string,
-  data: Float32Array,
-  width: number,
-  outputs: readonly string[],
-): Promise<Record<string, Float32Array>> {
-  const n = data.length / width;
-  const parts: Record<string, Float32Array[]> = Object.fromEntries(outputs.map((o) => [o, []]));
-  for (let start = 0; start < n; start += BATCH) {
-    const end = Math.min(n, start + BATCH);
-    const feed = new ort.Tensor('float32', data.slice(start * width, end * width), [end - start, width]);
-    const result = await session.run({ [input]: feed }, [...outputs]);
-    for (const o of outputs) parts[o]!.push(Float32Array.from(result[o]!.data as ArrayLike<number>, Number));
-  }
-  return Object.fromEntries(
-    outputs.map((o) => {
-      const chunks = parts[o]!;
-      const out = new Float32Array(chunks.reduce((s, c) => s + c.length, 0));
-      let at = 0;
-      for (const c of chunks) {
-        out.set(c, at);
-        at += c.length;
-      }
-      return [o, out];
-    }),
-  );
-}
 
 export async function loadCommittedModel(modelsDir: string, name: string): Promise<CommittedModel> {
   const folder = join(modelsDir, name);
@@ -60,16 +32,28 @@ export async function loadCommittedModel(modelsDir: string, name: string): Promi
         if (!spec) throw new Error(`${name} has no "${role}" output`);
         return spec.name;
       });
-      const byName = await runInBatches(session, manifest.input.name, images, 784, [...new Set(names)]);
+      const byName = await runInBatches(
+        session,
+        manifest.input.name,
+        images,
+        784,
+        [...new Set(names)],
+        BATCH,
+      );
       return Object.fromEntries(roles.map((role, i) => [role, byName[names[i]!]!]));
     },
     ...(generator &&
       manifest.generator && {
         generate: async (latent: Float32Array) => {
           const spec = manifest.generator!;
-          const out = await runInBatches(generator, spec.latent.name, latent, spec.latent.dims, [
-            spec.output.name,
-          ]);
+          const out = await runInBatches(
+            generator,
+            spec.latent.name,
+            latent,
+            spec.latent.dims,
+            [spec.output.name],
+            BATCH,
+          );
           return out[spec.output.name]!;
         },
       }),
