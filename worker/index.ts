@@ -14,7 +14,8 @@ import { DEFAULT_POINTER_TTL_MS, R2Store } from './store/r2-store';
 const bindings = bindingsOf(env);
 // Typed from wrangler.toml (worker-configuration.d.ts): this also checks R2Bucket against ModelBucket.
 const bucket: ModelBucket | undefined = (env as Partial<Cloudflare.Env>).MODELS;
-const bundled = new BundledStore(bundledModels, assetModelFiles(env.ASSETS));
+const assets: Fetcher | undefined = (env as Partial<Cloudflare.Env>).ASSETS;
+const bundled = new BundledStore(bundledModels, assetModelFiles(assets));
 const store =
   bucket === undefined
     ? bundled

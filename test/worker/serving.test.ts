@@ -12,6 +12,7 @@ import { ROTATION_ANGLES, rotateCounterClockwise, uprightImage } from '../../wor
 import { argmax, softmax } from '../../worker/serving/probabilities';
 import { bundledModels } from '../../worker/store/bundled-models.generated';
 import { BundledStore } from '../../worker/store/bundled-store';
+import { assetModelFiles } from '../../worker/store/model-files';
 import type { ModelStore } from '../../worker/store/model-store';
 import {
   bundledFiles,
@@ -112,6 +113,28 @@ describe('a model whose graph was not deployed with the worker', () => {
     const file = await statusAndBody(await app.request('/v1/models/undeployed-ae/model.onnx'));
     expect(file.status).toBe(503);
     expect((await app.request('/v1/embed', jsonInit({ model: INTACT, images }))).status).toBe(200);
+  });
+});
+
+describe('a worker without the ASSETS binding', () => {
+  it('answers 503 for a model whose graph is an asset, saying the binding is missing', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const store = new BundledStore(
+      { index: { models: [INTACT], defaults: { embed: INTACT } }, models: { [INTACT]: intact } },
+      assetModelFiles(undefined),
+    );
+    const result = await statusAndBody(
+      await createApp({ runtime, store }).request('/v1/embed', jsonInit({ images })),
+    );
+    expect(result).toEqual({
+      status: 503,
+      body: {
+        error: {
+          code: 'model_unavailable',
+          message: `Model "${INTACT}" is unavailable: model.onnx cannot be read: the worker has no ASSETS binding ([assets] binding = "ASSETS" in wrangler.toml)`,
+        },
+      },
+    });
   });
 });
 

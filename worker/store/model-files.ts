@@ -19,9 +19,15 @@ export interface AssetFetcher {
   fetch(request: Request): Promise<Response>;
 }
 
-/** Model files read through the worker's ASSETS binding (never through the public asset route). */
-export function assetModelFiles(assets: AssetFetcher): ModelFileReader {
+/**
+ * Model files read through the worker's ASSETS binding (never through the public asset route). Without
+ * the binding every read fails with a message that says so (each model then answers 503, naming it).
+ */
+export function assetModelFiles(assets: AssetFetcher | undefined): ModelFileReader {
   return async (model, file) => {
+    if (assets === undefined) {
+      throw new Error('the worker has no ASSETS binding ([assets] binding = "ASSETS" in wrangler.toml)');
+    }
     // The host is ignored by the binding; only the path selects the asset.
     const response = await assets.fetch(new Request(`https://assets.invalid${modelAssetPath(model, file)}`));
     if (response.status === 404) {
