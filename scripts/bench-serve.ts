@@ -21,7 +21,7 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const REQUESTS = { 1: QUICK ? 30 : 200, 64: QUICK ? 10 : 40 } as const;
 const CONCURRENCY = 4;
 /** Fresh processes per cold-start variant (the median is reported): one sample is too noisy on 2 cores. */
-const COLD_REPEATS = QUICK ? 1 : 5;
+const COLD_REPEATS = QUICK ? 1 : 7;
 const RUN_ITERS = { 1: QUICK ? 200 : 1000, 64: QUICK ? 20 : 100 } as const;
 const MIB = 1024 * 1024;
 const IMAGE_TASKS: readonly Task[] = [
@@ -357,6 +357,14 @@ async function main(): Promise<void> {
     workerNoWarmUp: medianColdStart(coldSamples.workerNoWarmUp),
     node: medianColdStart(coldSamples.node),
   };
+  /** "median (min–max)" over a variant's processes. */
+  const spread = (variant: keyof typeof coldSamples, key: ColdKey) => {
+    const values = coldSamples[variant].map((sample) => sample[key]);
+    const median = fmt(cold[variant][key], 0);
+    return values.length < 2
+      ? median
+      : `${median} (${fmt(Math.min(...values), 0)}–${fmt(Math.max(...values), 0)})`;
+  };
 
   const latencies = new Map<string, Latency>();
   const runs = new Map<string, RunTime>();
@@ -414,7 +422,7 @@ async function main(): Promise<void> {
   lines.push('### Cold start');
   lines.push('');
   lines.push(
-    `Median of ${COLD_REPEATS} fresh process${COLD_REPEATS === 1 ? '' : 'es'} per column, started in turn. As soon as a ` +
+    `Median (min–max) of ${COLD_REPEATS} fresh process${COLD_REPEATS === 1 ? '' : 'es'} per column, started in turn; the ratio is of medians. As soon as a ` +
       `process prints "Ready on" it is asked one \`/v1/${coldModel.task}\` of \`${coldModel.model}\` (that endpoint's ` +
       `default) at batch 1, then one \`/v1/${lazyModel.task}\` of \`${lazyModel.model}\`, which is no endpoint's default. ` +
       'When its isolate starts, the deployed worker runs ORT once on the warm-up graph and then creates the sessions of ' +
@@ -425,7 +433,7 @@ async function main(): Promise<void> {
   lines.push('| | worker (wrangler dev) | worker, ORT_WARMUP=0 | Node + onnxruntime-node | worker / Node |');
   lines.push('|---|---:|---:|---:|---:|');
   const coldRow = (label: string, key: ColdKey) =>
-    `| ${label} | ${fmt(w[key], 0)} | ${fmt(w0[key], 0)} | ${fmt(nd[key], 0)} | ${ratio(w[key], nd[key])} |`;
+    `| ${label} | ${spread('worker', key)} | ${spread('workerNoWarmUp', key)} | ${spread('node', key)} | ${ratio(w[key], nd[key])} |`;
   lines.push(coldRow('process start → "Ready on" (ms)', 'readyMs'));
   lines.push(coldRow(`**first request**, \`${coldModel.model}\` (ms; target < 150)`, 'firstRequestMs'));
   lines.push(coldRow('process start → first answer (ms)', 'firstAnswerMs'));
