@@ -405,7 +405,6 @@ async function main(): Promise<void> {
   rmSync(scratch, { recursive: true, force: true });
 
   const w = cold.worker;
-  const w0 = cold.workerNoWarmUp;
   const nd = cold.node;
   const lines: string[] = [];
   lines.push('## Serving');
