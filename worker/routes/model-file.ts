@@ -7,6 +7,7 @@ import { ApiError, modelUnavailable } from '../http/api-error';
 import { methodNotAllowed } from '../http/method-not-allowed';
 import { routesApp } from '../http/routes-app';
 import { MODEL_ERROR_RESPONSES } from '../schemas/errors';
+import { sessionKey } from '../runtime/session-cache';
 import type { ModelRegistry } from '../serving/model-registry';
 import type { ModelStore } from '../store/model-store';
 import { sha256Hex } from '../store/sha256';
@@ -36,6 +37,9 @@ const route = createRoute({
 });
 
 export function modelFileRoutes(registry: ModelRegistry, store: ModelStore) {
+  // name@version/file whose bytes matched their manifest once: versions are immutable, so a file is
+  // hashed on its first download only, not on every one.
+  const verified = new Set<string>();
   return routesApp()
     .openapi(route, async (c) => {
       const { name, file } = c.req.valid('param');
@@ -57,12 +61,16 @@ export function modelFileRoutes(registry: ModelRegistry, store: ModelStore) {
       const stored = await store.get(name);
       if (stored === undefined) throw modelUnavailable(name, 'it is no longer in the store');
       const bytes = await stored.read(file);
-      const actual = await sha256Hex(bytes);
-      if (actual !== graph.sha256) {
-        throw modelUnavailable(
-          name,
-          `the sha256 of ${file} is ${actual}, but its manifest says ${graph.sha256}`,
-        );
+      const checked = `${sessionKey(name, manifest.version)}/${file}`;
+      if (!verified.has(checked)) {
+        const actual = await sha256Hex(bytes);
+        if (actual !== graph.sha256) {
+          throw modelUnavailable(
+            name,
+            `the sha256 of ${file} is ${actual}, but its manifest says ${graph.sha256}`,
+          );
+        }
+        verified.add(checked);
       }
       return c.body(bytes, 200, { ...headers, 'Content-Type': 'application/octet-stream' });
     })

@@ -52,8 +52,9 @@ export function handOffWasmToOrt(): void {
 
 export interface WasmRuntimeOptions {
   /**
-   * ORT's graph optimisations at session creation. Measured by `npm run bench:serve` (BENCHMARKS.md):
-   * the default is the level with the fastest session creation for the committed models.
+   * ORT's graph optimisations at session creation. `npm run bench:serve` (BENCHMARKS.md, "Cold-start
+   * ideas") times each level: creation differs by a few ms at most, so the default is ORT's own, 'all',
+   * which also gives the fused kernels.
    */
   graphOptimizationLevel?: GraphOptimizationLevel;
 }
@@ -86,8 +87,8 @@ let warming: Promise<void> | undefined;
 /**
  * Runs the warm-up graph (./warmup.onnx, `npm run models:warmup`) once per isolate. V8 compiles ORT's
  * wasm lazily, function by function on first call, so the first session of an isolate otherwise pays
- * for compiling ORT's start-up, session creation and the kernels of its model (≈ 130 ms of ≈ 190 ms,
- * measured by `npm run bench:serve`). The graph has a node of every op type the committed models use,
+ * for compiling ORT's start-up, session creation and the kernels of its model (`npm run bench:serve`
+ * measures the first request with and without this: BENCHMARKS.md, "Cold start"). The graph has a node of every op type the committed models use,
  * so one session and one run compile what any of them needs.
  */
 function warmUpOnce(createSession: ModelRuntime['createSession']): Promise<void> {

@@ -2,7 +2,7 @@
 // the index and vocabularies are bundled into the script (bundled-models.generated.ts imports them
 // statically, because wrangler cannot bundle dynamic paths); the graphs are static assets, read on first
 // use through a ModelFileReader (./model-files.ts), except the small default models' graphs, which are
-// in the script too so that their sessions can be created before the first request (preloaded()).
+// in the script too so that their sessions can be created before the first request (preloadable()).
 import { modelUnavailable } from '../http/api-error';
 import { toIssues } from '../schemas/issues';
 import { ManifestSchema, type ModelIndex, ModelIndexSchema } from '../schemas/manifest';
@@ -21,6 +21,8 @@ export class BundledStore implements ModelStore {
   readonly #bundle: BundledModels;
   readonly #files: ModelFileReader;
   #index: ModelIndex | undefined;
+  /** Each model checked once: the bundle never changes, so its manifests are parsed on first use only. */
+  readonly #models = new Map<string, StoredModel>();
 
   constructor(bundle: BundledModels, files: ModelFileReader) {
     this.#bundle = bundle;
@@ -35,6 +37,16 @@ export class BundledStore implements ModelStore {
 
   async get(name: string): Promise<StoredModel | undefined> {
     if (!Object.hasOwn(this.#bundle.models, name)) return undefined;
+    let model = this.#models.get(name);
+    if (model === undefined) {
+      model = this.#open(name);
+      this.#models.set(name, model);
+    }
+    return model;
+  }
+
+  /** A bundled model's manifest, checked (a 503 when it fails), and its reader. */
+  #open(name: string): StoredModel {
     const entry = this.#bundle.models[name]!;
     const parsed = ManifestSchema.safeParse(entry.manifest);
     if (!parsed.success) {

@@ -4,12 +4,14 @@
 //
 // Hot swap: each pointer is re-read at most every `pointerTtlMs` (MODEL_POINTER_TTL_S, default 5 s), so a
 // running worker picks up a publish or a rollback within that time, without a restart. A version's files
-// are immutable, so they are read once per isolate and cached by name@version.
+// are immutable, so their manifests are read once per isolate and cached by name@version; their graphs
+// are read when a session is created.
 import { modelUnavailable } from '../http/api-error';
 import { toIssues } from '../schemas/issues';
 import { type Manifest, ManifestSchema, type ModelIndex } from '../schemas/manifest';
 import type { BucketObjectBody, ModelBucket } from './bucket';
 import type { ModelStore, StoredModel } from './model-store';
+import { SessionCache, sessionKey } from '../runtime/session-cache';
 import { BucketLayout, MANIFEST_FILE, VERSION_PATTERN } from './r2-layout';
 
 export const DEFAULT_POINTER_TTL_MS = 5_000;
@@ -38,7 +40,7 @@ export class R2Store implements ModelStore {
   readonly #ttl: number;
   readonly #now: () => number;
   readonly #pointers = new Map<string, Expiring<string | undefined>>();
-  readonly #versions = new Map<string, Promise<StoredModel>>();
+  readonly #versions = new SessionCache<StoredModel>();
   #published: Expiring<string[]> | undefined;
 
   constructor({
@@ -83,7 +85,7 @@ export class R2Store implements ModelStore {
 
   /** One published version, read and checked against the manifest schema (its sha256 is checked later). */
   version(name: string, version: string): Promise<StoredModel> {
-    return remember(this.#versions, `${name}@${version}`, () => this.#readVersion(name, version));
+    return this.#versions.get(sessionKey(name, version), () => this.#readVersion(name, version));
   }
 
   /** Forget what this isolate read about `name`'s pointer (after an admin moved it here). */
@@ -100,10 +102,8 @@ export class R2Store implements ModelStore {
       const text = await this.#read(name, version, manifest.input.tokenizer.file, (o) => o.text());
       vocab = parseJson(text);
     }
-    // Graphs are read on first use and kept (a version's files never change).
-    const graphs = new Map<string, Promise<ArrayBuffer>>();
-    const read = (file: string) =>
-      remember(graphs, file, () => this.#read(name, version, file, (o) => o.arrayBuffer()));
+    // Graphs are read when asked for (the registry does so once per session it creates), not kept here.
+    const read = (file: string) => this.#read(name, version, file, (o) => o.arrayBuffer());
     return { manifest, read, vocab };
   }
 
@@ -182,18 +182,6 @@ export function parseManifest(name: string, version: string, text: string): Mani
     );
   }
   return parsed.data;
-}
-
-/** The cached promise for `key`, else a new one from `load`; a rejected one is forgotten, so it is retried. */
-function remember<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
-  const cached = cache.get(key);
-  if (cached !== undefined) return cached;
-  const loading = load();
-  cache.set(key, loading);
-  loading.catch(() => {
-    if (cache.get(key) === loading) cache.delete(key);
-  });
-  return loading;
 }
 
 function parseJson(text: string): unknown {
