@@ -1,7 +1,6 @@
 // PCA and k-means are fitted in closed form / by Lloyd's iterations rather than by gradient steps;
 // these adapters give them the same CLI entry as every other method.
 import { KmeansConfigSchema, trainKmeans } from './kmeans';
-import type { FeatureModels } from './kmeans-features';
 import type { Method, MethodContext } from './method';
 import { PcaConfigSchema, trainPca } from './pca';
 
@@ -32,7 +31,7 @@ export const kmeansMethod: Method = {
   description:
     'k-means with k-means++ init and restarts on --features pixels | pca:<model> | encoder:<model>',
   preset: { name: 'fmnist-kmeans', dataset: 'fashion-mnist', k: 10 },
-  run: (ctx, models: FeatureModels = {}) => {
+  run: (ctx) => {
     const c = ctx.config;
     const config = KmeansConfigSchema.parse({
       name: c.name,
@@ -44,6 +43,6 @@ export const kmeansMethod: Method = {
       seed: c.seed,
       features: c.features,
     });
-    return trainKmeans(config, unsupervised(ctx), models);
+    return trainKmeans(config, unsupervised(ctx));
   },
 };

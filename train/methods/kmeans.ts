@@ -8,7 +8,7 @@ import { IMAGE_INPUT, writeModelArtifact } from '../export/artifact';
 import { exportKmeansGraph } from '../export/kmeans-graph';
 import { maxAbsDifference, PARITY_TOLERANCE, runOnnx } from '../export/parity';
 import { type KmeansResult, kmeans, nearestCentroid, squaredDistances } from '../models/kmeans';
-import { type FeatureModels, featureSource } from './kmeans-features';
+import { featureSource } from './kmeans-features';
 import type { MethodResult } from './method';
 import type { UnsupervisedContext } from './pca';
 
@@ -32,10 +32,9 @@ export type KmeansConfig = z.infer<typeof KmeansConfigSchema>;
 export async function trainKmeans(
   config: KmeansConfig,
   ctx: UnsupervisedContext,
-  models: FeatureModels = {},
 ): Promise<MethodResult & { clustering: KmeansResult }> {
   const { train, test } = ctx.data;
-  const source = featureSource(config.features, ctx.modelsDir, models);
+  const source = featureSource(config.features, ctx.modelsDir);
   const started = performance.now();
   const trainFeatures = await source.embed(train.images);
   const dim = trainFeatures.length / train.count;

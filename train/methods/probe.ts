@@ -19,6 +19,9 @@ const round = (v: number) => Number(v.toPrecision(6));
 async function run(ctx: MethodContext): Promise<MethodResult> {
   const { config: c, data } = ctx;
   const started = performance.now();
+  if (!c.encoder) {
+    throw new Error('probe needs --encoder <model>: a model under --models-dir with an embedding output');
+  }
   const encoder = readEncoder(c.modelsDir, c.encoder);
   const output = encoder.manifest.outputs.embedding!.name;
   ctx.log(
