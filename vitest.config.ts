@@ -37,6 +37,9 @@ export default defineConfig({
           name: 'e2e',
           environment: 'node',
           include: ['test/e2e/**/*.test.ts'],
+          // One file at a time: each starts its own wrangler dev and Chromium; with two of each at once on
+          // a 2-core machine the offline test once saw two panels fail after its offline reload.
+          fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 90_000,
         },
