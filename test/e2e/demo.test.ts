@@ -145,8 +145,12 @@ describe.skipIf(!HAS_CHROMIUM)('the demo page', () => {
   it('runs the same models in the browser with the same outputs as the API (max abs error ≤ 1e-4)', async () => {
     const page = await openDemo(chromium.context, worker.url, '/?img=mnist%3A427');
     const fromApi = await outputsOf(page);
+    const before = await updatesOf(page);
     await page.getByRole('checkbox', { name: 'Run the models in this browser' }).check();
     await idle(page);
+    // every panel answered again, in the browser (outputs keep the API's answers until then)
+    const after = await updatesOf(page);
+    for (const panel of Object.keys(before)) expect(after[panel], panel).toBeGreaterThan(before[panel]!);
     const status = page.locator('#status');
     expect(await status.getAttribute('data-where')).toBe('browser');
     expect(['wasm', 'webgpu']).toContain(await status.getAttribute('data-backend'));
