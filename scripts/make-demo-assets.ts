@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     maps,
     splits: Object.fromEntries(datasets.map((d) => [d.name, d.split])),
   };
-  writeFileSync(join(DEMO_DATA_DIR, 'index.json'), `${JSON.stringify(index)}\n`);
+  writeFileSync(join(DEMO_DATA_DIR, 'index.json'), `${JSON.stringify(index, null, 2)}\n`);
   console.log(
     `wrote ${relative(REPO_ROOT, DEMO_DATA_DIR)}/: ${gallery.length} gallery images, maps of ${Object.values(
       maps,

@@ -20,15 +20,10 @@ import * as ort from 'onnxruntime-node';
 import { loadFashionMnistSplit } from '../train/data/fashion-mnist';
 import { loadMnist } from '../train/data/mnist';
 import { createRng } from '../train/data/rng';
+import { sha256Hex } from '../train/export/artifact';
 import { type Manifest, ManifestSchema } from '../worker/schemas/manifest';
 import { filesOf } from '../worker/store/r2-layout';
-import {
-  AdminClient,
-  AdminError,
-  adminTokenFromEnv,
-  DEFAULT_WORKER_URL,
-  sha256Hex,
-} from './publish/admin-client';
+import { AdminClient, AdminError, adminTokenFromEnv, DEFAULT_WORKER_URL } from './publish/admin-client';
 
 export const PARITY_ROWS = 16;
 

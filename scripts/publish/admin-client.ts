@@ -1,7 +1,8 @@
 // The admin API of a running worker (worker/routes/admin-models.ts), for models:publish and
 // models:rollback. The token comes from the PRETEXT_ADMIN_TOKEN environment variable, never from a flag
 // (flags land in shell history and `ps`), and is never printed.
-import { createHash } from 'node:crypto';
+
+import { sha256Hex } from '../../train/export/artifact';
 
 export const TOKEN_VARIABLE = 'PRETEXT_ADMIN_TOKEN';
 export const DEFAULT_WORKER_URL = 'http://127.0.0.1:8787';
@@ -14,10 +15,6 @@ export interface VersionListing {
 
 export class AdminError extends Error {
   override name = 'AdminError';
-}
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 export function adminTokenFromEnv(env: NodeJS.ProcessEnv = process.env): string {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PublishRefused, publishModel, validateModel } from '../../scripts/models-publish';
 import { rollback } from '../../scripts/models-rollback';
-import { AdminClient, sha256Hex } from '../../scripts/publish/admin-client';
+import { AdminClient } from '../../scripts/publish/admin-client';
+import { sha256Hex } from '../../train/export/artifact';
 
 const REPO_ROOT = join(import.meta.dirname, '../..');
 const BIN = join(REPO_ROOT, 'node_modules/.bin');

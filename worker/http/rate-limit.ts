@@ -1,7 +1,9 @@
 // Per-key rate limiting with the Workers rate-limiting binding (wrangler.toml [[ratelimits]]; miniflare
 // simulates it under `wrangler dev` and in the tests). It counts requests per API key, so it applies only
 // while API_KEYS is set: without keys there is no one to count for (put a WAF rule in front instead).
+
 import type { MiddlewareHandler } from 'hono';
+import { sha256Hex } from '../store/sha256';
 import { ApiError } from './api-error';
 import { bindingsOf, secondsVar } from './bindings';
 
@@ -23,6 +25,6 @@ export const rateLimitPerKey: MiddlewareHandler<{ Variables: { apiKey?: string }
 };
 
 async function keyId(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
-  return Array.from(new Uint8Array(digest).subarray(0, 12), (b) => b.toString(16).padStart(2, '0')).join('');
+  // A copy of exactly the key's bytes: an encoder's result may be a view on a larger buffer.
+  return (await sha256Hex(new TextEncoder().encode(key).slice().buffer)).slice(0, 24);
 }

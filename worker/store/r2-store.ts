@@ -7,11 +7,11 @@
 // are immutable, so their manifests are read once per isolate and cached by name@version; their graphs
 // are read when a session is created.
 import { modelUnavailable } from '../http/api-error';
+import { SessionCache, sessionKey } from '../runtime/session-cache';
 import { toIssues } from '../schemas/issues';
 import { type Manifest, ManifestSchema, type ModelIndex } from '../schemas/manifest';
 import type { BucketObjectBody, ModelBucket } from './bucket';
 import type { ModelStore, StoredModel } from './model-store';
-import { SessionCache, sessionKey } from '../runtime/session-cache';
 import { BucketLayout, MANIFEST_FILE, VERSION_PATTERN } from './r2-layout';
 
 export const DEFAULT_POINTER_TTL_MS = 5_000;

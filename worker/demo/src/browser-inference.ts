@@ -2,12 +2,14 @@
 // adapter, wasm otherwise. The model bytes come from GET /v1/models/:name/:file and are checked against
 // the sha256 in the manifest before a session is created; the answers are computed exactly as the
 // worker's routes compute them (same roles, same softmax, same rotation and tile permutations).
+
 import type * as Ort from 'onnxruntime-web';
 import { createRng } from '../../../train/data/rng';
 import { JIGSAW_PERMUTATIONS, restoreTiles } from '../../schemas/jigsaw';
 import type { Manifest } from '../../schemas/manifest';
 import { ROTATION_ANGLES, uprightImage } from '../../schemas/rotation';
 import { argmax, softmax } from '../../serving/probabilities';
+import { sha256Hex } from '../../store/sha256';
 import { DemoError, type Image, type Inference, type Timing } from './inference';
 import { gunzip, meanSquaredError, PIXELS } from './pixels';
 
@@ -51,11 +53,6 @@ async function loadRuntime(): Promise<Runtime> {
   ort.env.wasm.proxy = false;
   ort.env.logLevel = 'error';
   return { ort, backend };
-}
-
-async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 type Outputs = Record<string, { data: Float32Array | BigInt64Array | Int32Array; dims: readonly number[] }>;
