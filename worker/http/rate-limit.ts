@@ -3,7 +3,7 @@
 // while API_KEYS is set: without keys there is no one to count for (put a WAF rule in front instead).
 
 import type { MiddlewareHandler } from 'hono';
-import { sha256Hex } from '../store/sha256';
+import { sha256HexOfText } from '../store/sha256';
 import { ApiError } from './api-error';
 import { bindingsOf, secondsVar } from './bindings';
 
@@ -25,6 +25,5 @@ export const rateLimitPerKey: MiddlewareHandler<{ Variables: { apiKey?: string }
 };
 
 async function keyId(key: string): Promise<string> {
-  // A copy of exactly the key's bytes: an encoder's result may be a view on a larger buffer.
-  return (await sha256Hex(new TextEncoder().encode(key).slice().buffer)).slice(0, 24);
+  return (await sha256HexOfText(key)).slice(0, 24);
 }

@@ -4,10 +4,11 @@
 // words for its length, only words outside its vocabulary) are 400s that say which text and why.
 import { type Issue, invalidInput, modelUnavailable } from '../http/api-error';
 import type { Float32Tensor } from '../runtime/model-session';
+import { SessionCache, sessionKey } from '../runtime/session-cache';
 import { formatPath } from '../schemas/issues';
 import type { Manifest, Task, TextInputSpec } from '../schemas/manifest';
 import type { ModelRegistry, ServableModel } from '../serving/model-registry';
-import { sha256Hex } from '../store/sha256';
+import { sha256HexOfText } from '../store/sha256';
 import { type Encoded, MASK, MASK_ID, padBatch, Tokenizer, UNK_ID, vocabularyJson } from './tokenizer';
 
 export interface TextModel extends ServableModel {
@@ -17,7 +18,7 @@ export interface TextModel extends ServableModel {
 }
 
 /** Checked tokenizers per registry and name@version: the vocabulary is hashed once, not per request. */
-const tokenizers = new WeakMap<ModelRegistry, Map<string, Promise<Tokenizer>>>();
+const tokenizers = new WeakMap<ModelRegistry, SessionCache<Tokenizer>>();
 
 export async function textModel(registry: ModelRegistry, task: Task, requested?: string): Promise<TextModel> {
   const servable = await registry.forTask(task, requested);
@@ -28,17 +29,12 @@ export async function textModel(registry: ModelRegistry, task: Task, requested?:
   }
   let cache = tokenizers.get(registry);
   if (cache === undefined) {
-    cache = new Map();
+    cache = new SessionCache<Tokenizer>();
     tokenizers.set(registry, cache);
   }
-  const key = `${manifest.name}@${manifest.version}`;
-  let pending = cache.get(key);
-  if (pending === undefined) {
-    pending = checkedTokenizer(manifest, spec, servable.vocab);
-    cache.set(key, pending);
-    // Cache the promise, drop it if it rejects (a later request retries rather than reusing the failure).
-    pending.catch(() => cache.delete(key));
-  }
+  const pending = cache.get(sessionKey(manifest.name, manifest.version), () =>
+    checkedTokenizer(manifest, spec, servable.vocab),
+  );
   return { ...servable, spec, tokenizer: await pending, maxLength: spec.shape[1] };
 }
 
@@ -48,7 +44,7 @@ async function checkedTokenizer(manifest: Manifest, spec: TextInputSpec, vocab: 
   if (!Array.isArray(vocab) || !vocab.every((token) => typeof token === 'string')) {
     throw modelUnavailable(manifest.name, `${file} is not a JSON array of strings`);
   }
-  const actual = await sha256Hex(new TextEncoder().encode(vocabularyJson(vocab)).buffer as ArrayBuffer);
+  const actual = await sha256HexOfText(vocabularyJson(vocab));
   if (actual !== sha256) {
     throw modelUnavailable(
       manifest.name,
