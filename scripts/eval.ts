@@ -8,6 +8,8 @@ import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { corrupt } from '../train/augment/corrupt';
+import { rotationExamples } from '../train/augment/rotate';
+import { jigsawExamples, randomPermutationClasses } from '../train/augment/tiles';
 import { selectBackend } from '../train/backend/select';
 import type { Dataset } from '../train/data/dataset';
 import { loadFashionMnist } from '../train/data/fashion-mnist';
@@ -17,16 +19,16 @@ import { spreadSubset } from '../train/data/subset';
 import { clusteringAccuracy, contingencyTable, normalizedMutualInformation } from '../train/eval/clustering';
 import { confusionMatrixSvg, lineChartSvg, lossCurveSvg, scatterSvg } from '../train/eval/plots';
 import { argmaxRows, type Embeddings, probeProbabilities } from '../train/eval/probe';
-import { psnrFromMse } from '../train/eval/reconstruction';
+import { meanSquaredError, psnrFromMse } from '../train/eval/reconstruction';
 import { loadCommittedModel } from '../train/eval/report/committed-model';
 import { imageGridPng } from '../train/eval/report/image-grid';
 import { DENOISING_EVALUATION } from '../train/methods/dae';
 import { downstreamMetrics, shareName } from '../train/methods/downstream';
 import { fitPca, pcaEmbed } from '../train/methods/pca';
 import { evaluateTextArtifact } from '../train/text/report';
-import { JIGSAW_PERMUTATIONS, shuffleTiles } from '../worker/schemas/jigsaw';
+import { JIGSAW_PERMUTATIONS } from '../worker/schemas/jigsaw';
 import { type Manifest, ModelIndexSchema } from '../worker/schemas/manifest';
-import { rotateCounterClockwise } from '../worker/schemas/rotation';
+import { ROTATION_ANGLES } from '../worker/schemas/rotation';
 import { ANCHORS, type Anchor } from './eval/anchors';
 import { formatNumber, markdownTable } from './eval/markdown';
 
@@ -216,9 +218,7 @@ async function main() {
     const testOut = await model.run(test.images, roles);
     if (testOut.reconstruction) {
       const r = testOut.reconstruction;
-      let s = 0;
-      for (let i = 0; i < r.length; i++) s += (r[i]! - test.images[i]!) ** 2;
-      metrics.mse = s / r.length;
+      metrics.mse = meanSquaredError(r, test.images);
       metrics.psnr = psnrFromMse(metrics.mse);
       pics.push(
         writeReport(
@@ -239,50 +239,32 @@ async function main() {
       for (const spec of DENOISING_EVALUATION) {
         const noisy = corrupt(test.images, spec, createRng(12345));
         const out = (await model.run(noisy, ['denoised'])).denoised!;
-        const mse = (a: Float32Array) => a.reduce((s, v, i) => s + (v - test.images[i]!) ** 2, 0) / a.length;
         const key = `${spec.kind}${spec.level}`;
-        metrics[`psnrNoisy_${key}`] = psnrFromMse(mse(noisy));
-        metrics[`psnrDenoised_${key}`] = psnrFromMse(mse(out));
+        metrics[`psnrNoisy_${key}`] = psnrFromMse(meanSquaredError(noisy, test.images));
+        metrics[`psnrDenoised_${key}`] = psnrFromMse(meanSquaredError(out, test.images));
         gridRows.push(noisy.subarray(0, 10 * 784), out.subarray(0, 10 * 784));
       }
       pics.push(writeReport(`denoising-${name}.png`, imageGridPng(gridRows, 10)));
     }
-    if (testOut.distances && m.tasks.includes('cluster')) {
-      const k = m.outputs.distances!.shape[0]!;
-      const assigned = argmaxRows(
-        testOut.distances.map((d) => -d),
-        k,
-      );
+    if (testOut.cluster && m.tasks.includes('cluster')) {
+      // The graph's own assignment (its ArgMin), not one recomputed from the distances.
+      const assigned = Int32Array.from(testOut.cluster);
       metrics.clusterAccuracy = clusteringAccuracy(assigned, test.labels);
       metrics.clusterNmi = normalizedMutualInformation(assigned, test.labels);
     }
     if (testOut.rotationProbabilities) {
-      let correct = 0;
-      for (let q = 0; q < 4; q++) {
-        const rotated = new Float32Array(test.images.length);
-        for (let i = 0; i < test.count; i++) {
-          rotated.set(rotateCounterClockwise(test.images.subarray(i * 784, (i + 1) * 784), q), i * 784);
-        }
-        const p = argmaxRows((await model.run(rotated, ['rotationProbabilities'])).rotationProbabilities!, 4);
-        correct += p.filter((c) => c === q).length;
-      }
-      metrics.rotationAccuracy = correct / (4 * test.count);
+      // Every test image at each of the four rotations, built as RotNet's training examples are.
+      const examples = rotationExamples(test.images);
+      const out = (await model.run(examples.images, ['rotationProbabilities'])).rotationProbabilities!;
+      const p = argmaxRows(out, ROTATION_ANGLES.length);
+      metrics.rotationAccuracy = p.filter((c, i) => c === examples.labels[i]).length / examples.count;
     }
     if (testOut.permutationProbabilities) {
-      const rng = createRng(SEED);
-      const classes = Int32Array.from({ length: test.count }, () => rng.int(JIGSAW_PERMUTATIONS.length));
-      const shuffled = new Float32Array(test.images.length);
-      classes.forEach((c, i) => {
-        shuffled.set(
-          shuffleTiles(test.images.subarray(i * 784, (i + 1) * 784), JIGSAW_PERMUTATIONS[c]!),
-          i * 784,
-        );
-      });
-      const p = argmaxRows(
-        (await model.run(shuffled, ['permutationProbabilities'])).permutationProbabilities!,
-        24,
-      );
-      metrics.jigsawAccuracy = p.filter((c, i) => c === classes[i]).length / test.count;
+      // One permutation per test image, drawn and applied as the jigsaw method's training does.
+      const examples = jigsawExamples(test.images, randomPermutationClasses(test.count, createRng(SEED)));
+      const out = (await model.run(examples.images, ['permutationProbabilities'])).permutationProbabilities!;
+      const p = argmaxRows(out, JIGSAW_PERMUTATIONS.length);
+      metrics.jigsawAccuracy = p.filter((c, i) => c === examples.labels[i]).length / examples.count;
     }
     if (testOut.probabilities) {
       const p = argmaxRows(testOut.probabilities, m.outputs.probabilities!.shape[0]!);

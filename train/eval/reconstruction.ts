@@ -7,6 +7,13 @@ export interface ReconstructionMetrics {
   psnr: number;
 }
 
+/** Mean over all values of (a − b)², in float64 (a and b have the same length). */
+export function meanSquaredError(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
+  return s / a.length;
+}
+
 export const psnrFromMse = (mse: number): number =>
   mse === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10(1 / mse);
 

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type CorruptionSpec, corrupt } from '../augment/corrupt';
 import { createRng } from '../data/rng';
-import { psnrFromMse } from '../eval/reconstruction';
+import { meanSquaredError, psnrFromMse } from '../eval/reconstruction';
 import { buildMlpAutoencoder } from '../models/mlp-autoencoder';
 import { trainAutoencoder } from './autoencoder';
 import type { Method } from './method';
@@ -14,12 +14,6 @@ export const DENOISING_EVALUATION: readonly CorruptionSpec[] = [
   { kind: 'gaussian', level: 0.5 },
   { kind: 'masking', level: 0.5 },
 ];
-
-function mse(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
-  return s / a.length;
-}
 
 export const dae: Method = {
   description:
@@ -48,8 +42,8 @@ export const dae: Method = {
             () => apply(tf.tensor2d(noisy, [test.count, 784]))[1].dataSync() as Float32Array,
           );
           const key = `${spec.kind}${spec.level}`;
-          metrics[`psnrNoisy_${key}`] = psnrFromMse(mse(noisy, test.images));
-          metrics[`psnrDenoised_${key}`] = psnrFromMse(mse(denoised, test.images));
+          metrics[`psnrNoisy_${key}`] = psnrFromMse(meanSquaredError(noisy, test.images));
+          metrics[`psnrDenoised_${key}`] = psnrFromMse(meanSquaredError(denoised, test.images));
           metrics[`psnrGain_${key}`] = metrics[`psnrDenoised_${key}`]! - metrics[`psnrNoisy_${key}`]!;
         }
         return metrics;
