@@ -3,21 +3,25 @@
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
-export type ErrorCode =
-  | 'invalid_input'
-  | 'unsupported_task'
-  | 'not_found'
-  | 'model_not_found'
-  | 'method_not_allowed'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'model_unavailable'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'conflict'
-  | 'rate_limited'
-  | 'admin_disabled'
-  | 'internal_error';
+/** Every error code the API answers with (the OpenAPI error schema enumerates these). */
+export const ERROR_CODES = [
+  'invalid_input',
+  'unsupported_task',
+  'not_found',
+  'model_not_found',
+  'method_not_allowed',
+  'payload_too_large',
+  'unsupported_media_type',
+  'model_unavailable',
+  'unauthorized',
+  'forbidden',
+  'conflict',
+  'rate_limited',
+  'admin_disabled',
+  'internal_error',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** One problem in a request body: where (`images[3]`) and what (`must have 784 values, got 12`). */
 export interface Issue {

@@ -1,25 +1,11 @@
 // The one error body, {error: {code, message, issues?}}, as a schema for /openapi.json and the client.
 import { z } from '@hono/zod-openapi';
+import { ERROR_CODES } from '../http/api-error';
 
 export const ErrorSchema = z
   .object({
     error: z.object({
-      code: z.enum([
-        'invalid_input',
-        'unsupported_task',
-        'not_found',
-        'model_not_found',
-        'method_not_allowed',
-        'payload_too_large',
-        'unsupported_media_type',
-        'model_unavailable',
-        'unauthorized',
-        'forbidden',
-        'conflict',
-        'rate_limited',
-        'admin_disabled',
-        'internal_error',
-      ]),
+      code: z.enum(ERROR_CODES),
       message: z.string().openapi({ example: 'images[3] must have 784 values, got 12' }),
       issues: z
         .array(z.object({ path: z.string(), message: z.string() }))
