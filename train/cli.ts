@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { z } from 'zod';
-import { selectBackend } from './backend/select';
+import { selectBackend, setWasmThreads } from './backend/select';
 import { describeConfigError, parseTrainArgs, toFlag, UsageError } from './config/flags';
 import { CONFIG_KEYS, TrainConfigSchema } from './config/schema';
 import { loadTrainingData } from './data/load';
@@ -42,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
   if (!parsed.success) throw new UsageError(describeConfigError(parsed.error));
   const config = parsed.data;
 
+  if (config.threads > 0) setWasmThreads(config.threads);
   const backend = await selectBackend(config.backend === 'auto' ? {} : { force: config.backend });
   // A text method reads its own corpus; an empty image split keeps the context's shape.
   const empty = {

@@ -2,8 +2,19 @@
 // tfjs-node-gpu (when it loads and sees a GPU) → tfjs-node → wasm + the composed training
 // kernels → cpu. tfjs-node(-gpu) are optional dependencies that cannot install everywhere; where
 // they are absent, `import()` throws ERR_MODULE_NOT_FOUND and the next one is tried.
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmTrainingKernels } from './wasm-kernels';
+import { registerSimdKernels } from './simd/register';
+import { startSimdBackend } from './simd/shared-backend';
+
+/** Threads of the wasm backend's kernels; set by --threads before the backend is chosen. */
+let requestedThreads: number | undefined;
+export function setWasmThreads(threads: number | undefined): void {
+  requestedThreads = threads;
+}
+export function wasmThreads(): number {
+  return requestedThreads ?? Math.max(1, availableParallelism());
+}
 
 export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -73,14 +84,11 @@ export const defaultBackendLoaders: BackendLoaders = Object.freeze({
     return 'native TensorFlow on the CPU';
   },
   wasm: async () => {
-    // Single-threaded on purpose: tfjs-backend-wasm 4.22 disables its threaded build under Node,
-    // forcing it on needs three patches (flag, blob-URL worker, core count), and on the 2-core
-    // training machine a second thread gave no more samples/s for more CPU time.
-    await import('@tensorflow/tfjs-backend-wasm');
-    await activate('wasm');
-    registerWasmTrainingKernels('wasm');
-    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-    return `WebAssembly${simd ? ' with SIMD' : ''} and the composed training kernels (Conv2D gradients, BatchMatMul)`;
+    const threads = wasmThreads();
+    const runtime = await startSimdBackend(threads);
+    registerSimdKernels();
+    const fma = runtime.variant === 'relaxed' ? ', relaxed-SIMD FMA' : '';
+    return `WebAssembly SIMD on a shared memory with the project's training kernels (${threads} thread${threads === 1 ? '' : 's'}${fma})`;
   },
   cpu: async () => {
     await activate('cpu');

@@ -1,10 +1,12 @@
 // A checkpoint is everything needed to continue a run exactly: model weights (trainable and not,
-// e.g. batch-norm statistics), optimizer state (Adam's moments and step count), the position in
-// the data (epoch, batch), the loss history and the resolved config. Written atomically: a crash
-// while saving leaves the previous checkpoint intact.
+// e.g. batch-norm statistics), optimizer state (Adam's moments; its step count is the loop's), the
+// position in the data (epoch, batch), the loss history and the resolved config. Written
+// atomically: the new checkpoint is written beside the old one and swapped in by renames, so a
+// process killed at any moment leaves a whole checkpoint (the new one or the previous one).
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type { Adam } from './adam';
 
 export interface EpochRecord {
   epoch: number;
@@ -58,7 +60,7 @@ function pack(tensors: { name: string; tensor: tf.Tensor }[], out: number[][], o
 export async function saveCheckpoint(
   runDir: string,
   model: tf.LayersModel,
-  optimizer: tf.Optimizer,
+  optimizer: Adam,
   position: LoopPosition,
   config: unknown,
   backend: string,
@@ -70,10 +72,7 @@ export async function saveCheckpoint(
     chunks,
     offset,
   );
-  const optimizerWeights = await optimizer.getWeights();
-  const optimizerEntries = pack(optimizerWeights, chunks, offset);
-  // getWeights() returns the optimizer's own variables plus one fresh "iter" scalar: free only that.
-  for (const w of optimizerWeights) if (w.name === 'iter') w.tensor.dispose();
+  const optimizerEntries = pack(optimizer.getWeights(), chunks, offset);
   const flat = new Float32Array(offset.value);
   let at = 0;
   for (const c of chunks) {
@@ -90,26 +89,39 @@ export async function saveCheckpoint(
   };
   const dir = checkpointDir(runDir);
   const tmp = `${dir}.tmp`;
+  const old = `${dir}.old`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   writeFileSync(join(tmp, 'tensors.bin'), new Uint8Array(flat.buffer));
   writeFileSync(join(tmp, 'state.json'), `${JSON.stringify(file)}\n`);
-  rmSync(dir, { recursive: true, force: true });
+  // checkpoint → checkpoint.old, checkpoint.tmp → checkpoint, then drop .old. Killed between the
+  // two renames, only checkpoint.old is whole: readers fall back to it (liveCheckpoint).
+  rmSync(old, { recursive: true, force: true });
+  if (existsSync(dir)) renameSync(dir, old);
   renameSync(tmp, dir);
+  rmSync(old, { recursive: true, force: true });
+}
+
+/** The folder holding the last whole checkpoint, if any. */
+function liveCheckpoint(runDir: string): string | undefined {
+  const dir = checkpointDir(runDir);
+  for (const candidate of [dir, `${dir}.old`])
+    if (existsSync(join(candidate, 'state.json'))) return candidate;
+  return undefined;
 }
 
 export function hasCheckpoint(runDir: string): boolean {
-  return existsSync(join(checkpointDir(runDir), 'state.json'));
+  return liveCheckpoint(runDir) !== undefined;
 }
 
 /** Restores weights and optimizer state in place; returns where the loop stopped and the saved config. */
 export async function loadCheckpoint(
   runDir: string,
   model: tf.LayersModel,
-  optimizer: tf.Optimizer,
+  optimizer: Adam,
 ): Promise<{ position: LoopPosition; config: unknown }> {
-  const dir = checkpointDir(runDir);
-  if (!hasCheckpoint(runDir)) throw new Error(`no checkpoint in ${dir}: nothing to resume`);
+  const dir = liveCheckpoint(runDir);
+  if (!dir) throw new Error(`no checkpoint in ${checkpointDir(runDir)}: nothing to resume`);
   const file = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as CheckpointFile;
   if (file.format !== 'pretext-checkpoint/1')
     throw new Error(`${dir}: unknown checkpoint format ${file.format}`);
@@ -128,7 +140,10 @@ export async function loadCheckpoint(
   model.setWeights(weights);
   tf.dispose(weights);
   const named = file.optimizer.map((e) => ({ name: e.name, tensor: slice(e) }));
-  await optimizer.setWeights(named);
-  tf.dispose(named.map((n) => n.tensor));
+  try {
+    optimizer.setWeights(named, file.position.step);
+  } finally {
+    tf.dispose(named.map((n) => n.tensor));
+  }
   return { position: file.position, config: file.config };
 }

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/schema';
 import type { Rng } from '../data/rng';
+import { Adam, trainableVariables } from './adam';
 import {
   type EpochRecord,
   hasCheckpoint,
@@ -73,11 +74,6 @@ export class InterruptedError extends Error {
   override name = 'InterruptedError';
 }
 
-/** Adam keeps its step size in a protected field; the schedule sets it before every step. */
-function setLearningRate(optimizer: tf.Optimizer, lr: number) {
-  (optimizer as unknown as { learningRate: number }).learningRate = lr;
-}
-
 /** Mean of `loss` over `count` examples in fixed-order batches, without gradients. */
 export function meanLoss(
   count: number,
@@ -104,7 +100,7 @@ export async function trainLoop(o: FitOptions): Promise<FitResult> {
   if (count <= 0) throw new Error('fit: the training split is empty');
   const batchesPerEpoch = Math.ceil(count / c.batchSize);
   const totalSteps = batchesPerEpoch * c.epochs;
-  const optimizer = tf.train.adam(c.learningRate);
+  const optimizer = new Adam(trainableVariables(o.model), { learningRate: c.learningRate });
   const runLog = o.runDir ? new RunLog(o.runDir) : undefined;
 
   let position: LoopPosition = {
@@ -151,14 +147,13 @@ export async function trainLoop(o: FitOptions): Promise<FitResult> {
         const from = position.batchInEpoch * c.batchSize;
         const indices = order.subarray(from, Math.min(count, from + c.batchSize));
         const lr = learningRateAt(position.step, totalSteps, c);
-        setLearningRate(optimizer, lr);
+        optimizer.learningRate = lr;
         const ctx = {
           step: position.step,
           rng: streamRng(c.seed, STREAMS.step, position.step),
           training: true,
         };
-        const loss = optimizer.minimize(() => o.loss(indices, ctx), true);
-        if (!loss) throw new Error('fit: the optimizer returned no loss');
+        const loss = optimizer.minimize(() => o.loss(indices, ctx));
         const value = loss.dataSync()[0]!;
         loss.dispose();
         if (!Number.isFinite(value)) {
