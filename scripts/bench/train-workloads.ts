@@ -1,6 +1,7 @@
 // The three training workloads of `npm run bench:train`, built from the project's own builders and
 // losses so the benchmark measures what training actually runs.
 import * as tf from '@tensorflow/tfjs';
+import { Adam, trainableVariables } from '../../train/loop/adam';
 import { ntXentLoss } from '../../train/losses/nt-xent';
 import { meanSquaredError } from '../../train/losses/reconstruction';
 import { buildConvAutoencoder } from '../../train/models/conv-autoencoder';
@@ -23,17 +24,16 @@ export const WORKLOADS = {
 export type WorkloadName = keyof typeof WORKLOADS;
 
 function reconstructionWorkload(model: tf.LayersModel, batch: number): Workload {
-  const optimizer = tf.train.adam(1e-3);
+  const optimizer = new Adam(trainableVariables(model), { learningRate: 1e-3 });
   const x = tf.randomUniform([batch, 784], 0, 1, 'float32', 1) as tf.Tensor2D;
   return {
     samplesPerStep: batch,
     step: () => {
-      const loss = optimizer.minimize(
-        () => meanSquaredError(x, (model.apply(x) as tf.Tensor[])[1] as tf.Tensor2D),
-        true,
+      const loss = optimizer.minimize(() =>
+        meanSquaredError(x, (model.apply(x) as tf.Tensor[])[1] as tf.Tensor2D),
       );
-      loss?.dataSync();
-      loss?.dispose();
+      loss.dataSync();
+      loss.dispose();
     },
     dispose: () => {
       tf.dispose([x]);
@@ -58,22 +58,23 @@ export function buildWorkload(name: WorkloadName): Workload {
     );
   const encoder = buildConvEncoder({ filters: [32, 64, 128], width: 128, seed: 1 });
   const head = buildProjectionHead({ inputDim: 128, ...SIMCLR_SMALL_HEAD, seed: 2 });
-  const optimizer = tf.train.adam(1e-3);
-  const v1 = tf.randomUniform([batch, 784], 0, 1, 'float32', 1) as tf.Tensor2D;
-  const v2 = tf.randomUniform([batch, 784], 0, 1, 'float32', 2) as tf.Tensor2D;
+  const optimizer = new Adam([...trainableVariables(encoder), ...trainableVariables(head)], {
+    learningRate: 1e-3,
+  });
+  // Both views in one batch, as the SimCLR method trains (batch norm sees all 2N views).
+  const views = tf.randomUniform([2 * batch, 784], 0, 1, 'float32', 1) as tf.Tensor2D;
   return {
     samplesPerStep: 2 * batch,
     step: () => {
       const loss = optimizer.minimize(() => {
-        const z = (v: tf.Tensor2D) =>
-          head.apply(encoder.apply(v, { training: true }) as tf.Tensor) as tf.Tensor2D;
-        return ntXentLoss(z(v1), z(v2), 0.5);
-      }, true);
-      loss?.dataSync();
-      loss?.dispose();
+        const z = head.apply(encoder.apply(views, { training: true }) as tf.Tensor) as tf.Tensor2D;
+        return ntXentLoss(tf.slice(z, [0, 0], [batch, -1]), tf.slice(z, [batch, 0], [batch, -1]), 0.5);
+      });
+      loss.dataSync();
+      loss.dispose();
     },
     dispose: () => {
-      tf.dispose([v1, v2]);
+      tf.dispose([views]);
       optimizer.dispose();
       encoder.dispose();
       head.dispose();

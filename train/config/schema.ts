@@ -34,6 +34,12 @@ export const TrainConfigSchema = z
       .nonnegative()
       .default(0)
       .describe('use only N training images, spread over classes (text: the first N sentences; 0 = all)'),
+    testLimit: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe('evaluate on only N test images, spread over classes (0 = all; for smoke runs)'),
     modelsDir: z.string().default('models').describe('where the exported model is written'),
     runsDir: z
       .string()
@@ -54,6 +60,12 @@ export const TrainConfigSchema = z
       .describe('seeds initialisation, shuffling and augmentation'),
     // engine
     backend: z.enum(BACKENDS).default('auto').describe('tfjs backend; auto picks the fastest that loads'),
+    threads: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe("threads of the wasm backend's training kernels (0 = one per core)"),
     checkpointEvery: z
       .number()
       .int()

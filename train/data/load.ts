@@ -33,7 +33,8 @@ function splitFolder(data: Dataset, seed: number): { train: Dataset; test: Datas
 }
 
 export async function loadTrainingData(
-  c: Pick<TrainConfig, 'dataset' | 'dataDir' | 'trainLimit' | 'seed'>,
+  c: Pick<TrainConfig, 'dataset' | 'dataDir' | 'trainLimit' | 'seed'> &
+    Partial<Pick<TrainConfig, 'testLimit'>>,
 ): Promise<TrainingData> {
   let data: TrainingData;
   switch (c.dataset) {
@@ -66,6 +67,13 @@ export async function loadTrainingData(
       ...data,
       train: spreadSubset(data.train, c.trainLimit),
       split: `${data.split}; training on ${c.trainLimit} evenly spaced training images`,
+    };
+  }
+  if (c.testLimit && c.testLimit < data.test.count) {
+    data = {
+      ...data,
+      test: spreadSubset(data.test, c.testLimit),
+      split: `${data.split}; evaluating on ${c.testLimit} evenly spaced test images`,
     };
   }
   return data;

@@ -127,6 +127,8 @@ interface LayerConfig {
   epsilon?: number;
   center?: boolean;
   scale?: boolean;
+  /** PretextBatchNorm: ReLU fused after the normalisation. */
+  relu?: boolean;
   alpha?: number;
   maxValue?: number | null;
 }
@@ -277,7 +279,8 @@ export function appendLayersModel(g: OnnxGraph, model: tf.LayersModel, inputs: r
         y = { name: g.op('Flatten', [pooled], { axis: 1 }), layout: 'tf', rank: 2 };
         break;
       }
-      case 'BatchNormalization': {
+      case 'BatchNormalization':
+      case 'PretextBatchNorm': {
         const axis = cfg.axis ?? -1;
         if (axis !== -1 && axis !== x.rank - 1)
           throw new Error(
@@ -310,6 +313,8 @@ export function appendLayersModel(g: OnnxGraph, model: tf.LayersModel, inputs: r
           const scaled = g.op('Mul', [x.name, g.floats(`${layer.name}_a`, [channels], a)]);
           y = { ...x, name: g.op('Add', [scaled, g.floats(`${layer.name}_b`, [channels], b)]) };
         }
+        // The project's layer (train/models/batch-norm.ts) may fuse the ReLU that follows.
+        if (cls === 'PretextBatchNorm' && cfg.relu === true) y = activation(g, 'relu', y);
         break;
       }
       case 'Flatten':

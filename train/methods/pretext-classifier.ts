@@ -12,6 +12,7 @@ import { writeModelArtifact } from '../export/artifact';
 import { exportLayersModel } from '../export/layers-model';
 import { checkedLayersParity } from '../export/parity';
 import { trainLoop } from '../loop/fit';
+import { calibrateBatchNorm } from '../models/batch-norm';
 import { buildConvEncoder } from '../models/conv-encoder';
 import { downstreamMetrics, embedImages, splitEmbeddings } from './downstream';
 import { logArtifact, loopOptions, type MethodContext, type MethodResult, manifestBase } from './method';
@@ -28,6 +29,22 @@ export interface PretextRecipe {
 }
 
 const round = (v: number) => Number(v.toPrecision(6));
+
+/** Training-distribution batches (the pretext examples of up to 10,000 training images) for BN calibration. */
+export function* calibrationBatches(
+  set: Dataset,
+  batchSize: number,
+  examples: (images: Float32Array, rng: Rng) => { images: Float32Array; count: number },
+  seed: number,
+): Generator<tf.Tensor2D> {
+  const rng = createRng(seed ^ 0x0bca1b);
+  const count = Math.min(set.count, 10_000);
+  for (let start = 0; start < count; start += batchSize) {
+    const indices = Uint32Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
+    const ex = examples(gatherBatch(set, indices).images, rng);
+    yield tf.tensor2d(ex.images, [ex.count, 784]);
+  }
+}
 
 export async function trainPretextClassifier(
   ctx: MethodContext,
@@ -70,6 +87,12 @@ export async function trainPretextClassifier(
     validationLoss: lossOn(data.test, false),
     ...loopOptions(ctx),
   });
+
+  // The served graph normalises with the moving statistics: make them the training data's own.
+  calibrateBatchNorm(
+    model,
+    calibrationBatches(data.train, c.batchSize, (images, rng) => recipe.examples(images, rng), c.seed),
+  );
 
   const test = recipe.examples(data.test.images, createRng(c.seed));
   const scores = embedImages(classifier, test.images);

@@ -1,13 +1,26 @@
-// A small CNN backbone for 28×28 images (used by the self-supervised methods): three 3×3 conv
-// blocks (stride 2 after the first) with batch norm, global average pooling, then a dense
+// The CNN backbone of the self-supervised methods for 28×28 images: three 3×3 conv blocks (stride 1,
+// then 2, then 2: 28 → 14 → 7) with batch norm and ReLU, then the 7×7 map flattened into a dense
 // representation layer. x [N,784] → representation [N, width].
+//
+// Flatten, not global average pooling: a pretext task about *where* things are (which tile went
+// where, which way is up) cannot be learned once pooling has summed the map over positions. With
+// global average pooling the jigsaw model stayed at chance (1/24) and RotNet at 0.62; with the
+// map flattened they reach 0.94 and 0.96 after 3 epochs on 6,000 images (the pretext-quality issue's
+// measurements). `pooling: 'average'` keeps the old head for comparison.
 import * as tf from '@tensorflow/tfjs';
+import { batchNorm } from './batch-norm';
+
+export const POOLINGS = ['flatten', 'average'] as const;
+export type Pooling = (typeof POOLINGS)[number];
 
 export interface ConvEncoderOptions {
   filters: readonly number[];
   /** Size of the representation the downstream tasks use. */
   width: number;
   seed: number;
+  pooling?: Pooling;
+  /** Batch-norm momentum of the moving statistics. */
+  momentum?: number;
   name?: string;
 }
 
@@ -27,10 +40,13 @@ export function buildConvEncoder(o: ConvEncoderOptions): tf.LayersModel {
         kernelInitializer: init(),
       })
       .apply(h) as tf.SymbolicTensor;
-    h = tf.layers.batchNormalization().apply(h) as tf.SymbolicTensor;
-    h = tf.layers.reLU().apply(h) as tf.SymbolicTensor;
+    h = batchNorm({ relu: true, ...(o.momentum === undefined ? {} : { momentum: o.momentum }) }).apply(
+      h,
+    ) as tf.SymbolicTensor;
   });
-  h = tf.layers.globalAveragePooling2d({}).apply(h) as tf.SymbolicTensor;
+  h = (
+    (o.pooling ?? 'flatten') === 'flatten' ? tf.layers.flatten() : tf.layers.globalAveragePooling2d({})
+  ).apply(h) as tf.SymbolicTensor;
   const representation = tf.layers
     .dense({ units: o.width, activation: 'relu', kernelInitializer: init(), name: 'representation' })
     .apply(h) as tf.SymbolicTensor;
