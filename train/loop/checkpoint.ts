@@ -28,6 +28,8 @@ export interface LoopPosition {
   epochLossSum: number;
   epochSeen: number;
   elapsedSeconds: number;
+  /** Training images consumed so far (0 in checkpoints written before it was recorded). */
+  samples?: number;
 }
 
 interface TensorEntry {

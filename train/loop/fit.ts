@@ -64,6 +64,8 @@ export interface FitResult {
   stepLoss: number[];
   finalLoss: number;
   seconds: number;
+  /** Training images per second over the whole run (resumed parts included). */
+  samplesPerSecond: number;
   resumedFromStep: number;
 }
 
@@ -168,6 +170,7 @@ export async function trainLoop(o: FitOptions): Promise<FitResult> {
         position.stepLoss.push(value);
         position.epochLossSum += value * indices.length;
         position.epochSeen += indices.length;
+        position.samples = (position.samples ?? 0) + indices.length;
         position.step++;
         position.batchInEpoch++;
         windowSamples += indices.length;
@@ -218,6 +221,7 @@ export async function trainLoop(o: FitOptions): Promise<FitResult> {
     stepLoss: position.stepLoss,
     finalLoss: position.epochs[position.epochs.length - 1]?.trainLoss ?? Number.NaN,
     seconds: position.elapsedSeconds,
+    samplesPerSecond: (position.samples ?? 0) / Math.max(1e-9, position.elapsedSeconds),
     resumedFromStep,
   };
 }

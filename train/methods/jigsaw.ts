@@ -4,6 +4,7 @@
 // /v1/jigsaw (permutationProbabilities in the order of JIGSAW_PERMUTATIONS) and the embedding.
 import { JIGSAW_PERMUTATIONS, jigsawExamples, randomPermutationClasses } from '../augment/tiles';
 import { IMAGE_PIXELS } from '../data/dataset';
+import { describeConvEncoder } from '../models/conv-encoder';
 import type { Method } from './method';
 import { trainPretextClassifier } from './pretext-classifier';
 
@@ -22,7 +23,7 @@ export const jigsaw: Method = {
     const c = ctx.config;
     return trainPretextClassifier(ctx, {
       method: 'jigsaw',
-      description: `Jigsaw (2×2 tiles of 14×14, all 24 permutations): conv encoder (${c.convFilters.join('-')} filters, BN, GAP, ${c.representationDim}-d representation) + softmax 24; embedding = the representation`,
+      description: `Jigsaw (2×2 tiles of 14×14, all 24 permutations): ${describeConvEncoder({ filters: c.convFilters, width: c.representationDim })} + softmax 24; embedding = the representation`,
       task: 'jigsaw',
       role: 'permutationProbabilities',
       classes: JIGSAW_PERMUTATIONS.length,

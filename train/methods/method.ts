@@ -1,6 +1,7 @@
 // What every method gets from the CLI and gives back: a method is a short file composed from a
 // builder, a loss and the shared loop (STYLE.md), registered in methods/index.ts.
 import * as tf from '@tensorflow/tfjs';
+import { wasmThreads } from '../backend/select';
 import type { TrainConfig, TrainConfigInput } from '../config/schema';
 import { gatherBatch } from '../data/batches';
 import type { Dataset } from '../data/dataset';
@@ -57,6 +58,8 @@ export interface RunSummary {
   steps: number;
   finalLoss: number;
   seconds: number;
+  /** Training images per second, when the method trains by gradient steps. */
+  samplesPerSecond?: number;
   /** Per-epoch losses, when the method trains by gradient steps. */
   epochs?: readonly { trainLoss: number; validationLoss?: number }[];
 }
@@ -88,6 +91,8 @@ export function manifestBase(
       steps: run.steps,
       finalLoss: run.finalLoss,
       durationSeconds: Math.round(run.seconds * 10) / 10,
+      ...(run.samplesPerSecond && { samplesPerSecond: Math.round(run.samplesPerSecond) }),
+      ...(ctx.backend === 'wasm' && { threads: wasmThreads() }),
       ...(run.epochs && {
         history: {
           trainLoss: run.epochs.map((e) => Number(e.trainLoss.toPrecision(6))),

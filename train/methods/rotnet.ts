@@ -3,6 +3,7 @@
 // shape. Serves /v1/rotation (rotationProbabilities in the order of ROTATION_ANGLES) and the encoder's
 // representation as the embedding.
 import { ROTATION_ANGLES, rotationExamples } from '../augment/rotate';
+import { describeConvEncoder } from '../models/conv-encoder';
 import type { Method } from './method';
 import { trainPretextClassifier } from './pretext-classifier';
 
@@ -12,7 +13,7 @@ export const rotnet: Method = {
   preset: {
     name: 'fmnist-rotnet',
     dataset: 'fashion-mnist',
-    epochs: 3,
+    epochs: 6,
     batchSize: 64,
     convFilters: [32, 64, 128],
     representationDim: 128,
@@ -21,7 +22,7 @@ export const rotnet: Method = {
     const c = ctx.config;
     return trainPretextClassifier(ctx, {
       method: 'rotnet',
-      description: `RotNet: conv encoder (${c.convFilters.join('-')} filters, BN, GAP, ${c.representationDim}-d representation) + softmax over the rotations 0/90/180/270° (counter-clockwise), all four per image; embedding = the representation`,
+      description: `RotNet: ${describeConvEncoder({ filters: c.convFilters, width: c.representationDim })} + softmax over the rotations 0/90/180/270° (counter-clockwise), all four per image; embedding = the representation`,
       task: 'rotation',
       role: 'rotationProbabilities',
       classes: ROTATION_ANGLES.length,

@@ -12,7 +12,7 @@ import { exportLayersModel } from '../export/layers-model';
 import { checkedLayersParity } from '../export/parity';
 import { trainLoop } from '../loop/fit';
 import { ntXentLoss } from '../losses/nt-xent';
-import { buildConvEncoder } from '../models/conv-encoder';
+import { buildConvEncoder, describeConvEncoder } from '../models/conv-encoder';
 import { buildProjectionHead } from '../models/projection-head';
 import { downstreamMetrics, embedImages, splitEmbeddings } from './downstream';
 import {
@@ -80,7 +80,7 @@ async function run(ctx: MethodContext): Promise<MethodResult> {
     {
       ...manifestBase(ctx, history),
       method: 'simclr',
-      description: `SimCLR encoder: conv (${c.convFilters.join('-')} filters, BN, GAP) → ${c.representationDim}-d representation h, trained with projection head ${c.representationDim}→${c.projectionHidden}→${c.projectionDim} and NT-Xent (τ = ${c.temperature}); embedding = h (head discarded)`,
+      description: `SimCLR: ${describeConvEncoder({ filters: c.convFilters, width: c.representationDim })} = h, trained with projection head ${c.representationDim}→${c.projectionHidden}→${c.projectionDim} and NT-Xent (τ = ${c.temperature}); embedding = h (head discarded)`,
       tasks: ['embed'],
       outputs: { embedding: { name: 'embedding', shape: [c.representationDim] } },
       onnx: { parityMaxAbsError: parity.maxAbsError },

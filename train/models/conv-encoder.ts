@@ -52,3 +52,9 @@ export function buildConvEncoder(o: ConvEncoderOptions): tf.LayersModel {
     .apply(h) as tf.SymbolicTensor;
   return tf.model({ inputs: x, outputs: representation, name: o.name ?? 'conv_encoder' });
 }
+
+/** The encoder in words, for model descriptions. */
+export function describeConvEncoder(o: Pick<ConvEncoderOptions, 'filters' | 'width' | 'pooling'>): string {
+  const head = (o.pooling ?? 'flatten') === 'flatten' ? '7×7 map flattened' : 'global average pooling';
+  return `conv encoder (${o.filters.join('-')} filters, BN + ReLU, ${head}, ${o.width}-d representation)`;
+}

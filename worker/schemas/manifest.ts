@@ -142,6 +142,10 @@ export const ManifestSchema = z
         steps: z.number().int().nonnegative(),
         finalLoss: z.number(),
         durationSeconds: z.number().nonnegative(),
+        /** Training images per second over the run (an image may yield several views or examples). */
+        samplesPerSecond: z.number().positive().optional(),
+        /** Threads of the training kernels (wasm backend). */
+        threads: z.number().int().positive().optional(),
         /** Mean training loss and validation loss of each epoch (the loss curve). */
         history: z
           .object({ trainLoss: z.array(z.number()), validationLoss: z.array(z.number()) })

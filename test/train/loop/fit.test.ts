@@ -59,14 +59,25 @@ const weightsOf = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.
 
 describe('trainLoop', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pretext-fit-'));
-  let reference: { stepLoss: number[]; weights: number[][] };
+  let reference: { stepLoss: number[]; weights: number[][]; initial: number[][] };
 
   beforeAll(async () => {
     await selectBackend({ force: 'wasm', log: () => {} });
     const model = tinyModel(1);
+    const initial = weightsOf(model);
     const result = await trainLoop(options(model));
-    reference = { stepLoss: result.stepLoss, weights: weightsOf(model) };
+    reference = { stepLoss: result.stepLoss, weights: weightsOf(model), initial };
     model.dispose();
+  });
+
+  it('learns: the loss falls and every weight tensor moves', async () => {
+    const first = reference.stepLoss.slice(0, 3).reduce((a, b) => a + b) / 3;
+    const last = reference.stepLoss.slice(-3).reduce((a, b) => a + b) / 3;
+    expect(last).toBeLessThan(0.8 * first);
+    for (const [i, w] of reference.weights.entries()) {
+      const moved = Math.max(...w.map((v, j) => Math.abs(v - reference.initial[i]![j]!)));
+      expect(moved).toBeGreaterThan(1e-3);
+    }
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
