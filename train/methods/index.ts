@@ -4,6 +4,7 @@ import { kmeansMethod, pca } from './closed-form';
 import { contractiveAe } from './contractive-ae';
 import { convAe } from './conv-ae';
 import { dae } from './dae';
+import { finetune } from './finetune';
 import { jigsaw } from './jigsaw';
 import type { Method } from './method';
 import { probe } from './probe';
@@ -26,5 +27,6 @@ export const METHODS: Readonly<Record<string, Method>> = Object.freeze({
   jigsaw,
   simclr,
   probe,
+  finetune,
   text,
 });

@@ -32,6 +32,7 @@ export const METHODS = [
   'jigsaw',
   'simclr',
   'probe',
+  'finetune',
   'text',
 ] as const;
 export const MethodSchema = z.enum(METHODS);

@@ -14,6 +14,7 @@ export const LECTURE_IDEA: Record<Manifest['method'], string> = {
   jigsaw: 'jigsaw pretext: predict the permutation of shuffled tiles',
   simclr: 'SimCLR: NT-Xent over two augmented views, 2N − 1 negatives, temperature τ',
   probe: 'downstream probe: few labels on frozen self-supervised features',
+  finetune: 'downstream fine-tuning: the pretext encoder trained further on labels, vs the same network from scratch',
   text: 'text pretext: predict a masked word and each word’s original position, one transformer encoder',
 };
 
