@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { z } from 'zod';
 import { selectBackend, setWasmThreads } from './backend/select';
+import { trainCatalogue } from './catalogue';
 import { describeConfigError, parseTrainArgs, toFlag, UsageError } from './config/flags';
 import { CONFIG_KEYS, TrainConfigSchema } from './config/schema';
 import { loadTrainingData } from './data/load';
@@ -20,6 +21,8 @@ function usage(): string {
   return [
     'usage: npm run train -- <method> [options]',
     '',
+    '       npm run train -- all [--from <model>] [--dry-run]   every committed model, in order',
+    '',
     'methods (each a preset over the defaults below):',
     ...Object.entries(METHODS).map(([name, m]) => `  ${name.padEnd(16)} ${m.description}`),
     '',
@@ -29,7 +32,22 @@ function usage(): string {
   ].join('\n');
 }
 
+/** `all [--from <model>] [--dry-run]`: the whole catalogue, each model in its own process. */
+function all(argv: string[]): number {
+  const rest = argv.slice(1);
+  const from = rest.indexOf('--from');
+  const unknown = rest.filter((a, i) => a !== '--dry-run' && a !== '--from' && i !== from + 1);
+  if (unknown.length || (from >= 0 && !rest[from + 1]))
+    throw new UsageError('usage: npm run train -- all [--from <model>] [--dry-run]');
+  return trainCatalogue({
+    modelsDir: 'models',
+    ...(from >= 0 && { from: rest[from + 1]! }),
+    dryRun: rest.includes('--dry-run'),
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'all') return all(argv);
   const { method: methodName, overrides, help } = parseTrainArgs(argv);
   if (help || !methodName) {
     console.log(usage());

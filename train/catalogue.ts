@@ -1,0 +1,120 @@
+// `npm run train -- all`: every committed model of the lecture's catalogue, retrained by the exact
+// command recorded in its manifest, in dependency order (encoders before the k-means, probe and
+// fine-tuned classifier that read them). Each model runs in its own process; before each, the
+// expected time (the wall time its committed manifest recorded) is printed, after it the actual one.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface CatalogueEntry {
+  /** The model written under models/. */
+  name: string;
+  /** The arguments after `npm run train --`, as the manifest records them. */
+  args: readonly string[];
+}
+
+/** In training order. */
+export const CATALOGUE: readonly CatalogueEntry[] = [
+  { name: 'fmnist-pca-32', args: ['pca'] },
+  { name: 'mnist-mlp-ae', args: ['ae', '--no-progress'] },
+  {
+    name: 'fmnist-mlp-ae',
+    args: ['ae', '--dataset', 'fashion-mnist', '--name', 'fmnist-mlp-ae', '--epochs', '20', '--no-progress'],
+  },
+  { name: 'fmnist-conv-ae', args: ['conv-ae', '--no-progress'] },
+  { name: 'fmnist-sparse-ae', args: ['sparse-ae', '--epochs', '8', '--no-progress'] },
+  { name: 'fmnist-contractive-ae', args: ['contractive-ae', '--epochs', '8', '--no-progress'] },
+  { name: 'fmnist-dae', args: ['dae', '--no-progress'] },
+  { name: 'fmnist-vae', args: ['vae', '--no-progress'] },
+  { name: 'fmnist-rotnet', args: ['rotnet', '--version', '2.0.0', '--no-progress'] },
+  { name: 'fmnist-jigsaw', args: ['jigsaw', '--version', '2.0.0', '--no-progress'] },
+  { name: 'fmnist-simclr', args: ['simclr', '--version', '2.0.0', '--no-progress'] },
+  { name: 'mnist-rotnet', args: ['rotnet', '--dataset', 'mnist', '--name', 'mnist-rotnet', '--no-progress'] },
+  { name: 'mnist-jigsaw', args: ['jigsaw', '--dataset', 'mnist', '--name', 'mnist-jigsaw', '--no-progress'] },
+  { name: 'mnist-simclr', args: ['simclr', '--dataset', 'mnist', '--name', 'mnist-simclr', '--no-progress'] },
+  {
+    name: 'fmnist-kmeans',
+    args: ['kmeans', '--features', 'encoder:fmnist-simclr', '--version', '2.0.0', '--no-progress'],
+  },
+  {
+    name: 'mnist-kmeans',
+    args: [
+      'kmeans',
+      '--dataset',
+      'mnist',
+      '--name',
+      'mnist-kmeans',
+      '--features',
+      'encoder:mnist-simclr',
+      '--version',
+      '2.0.0',
+      '--no-progress',
+    ],
+  },
+  {
+    name: 'fmnist-probe',
+    args: ['probe', '--encoder', 'fmnist-simclr', '--version', '2.0.0', '--no-progress'],
+  },
+  { name: 'fmnist-classifier', args: ['finetune', '--encoder', 'fmnist-simclr', '--no-progress'] },
+  { name: 'fortunes-text', args: ['text', '--no-progress'] },
+];
+
+/** The wall time the committed manifest of `name` recorded, if any. */
+export function expectedSeconds(modelsDir: string, name: string): number | undefined {
+  const path = join(modelsDir, name, 'manifest.json');
+  if (!existsSync(path)) return undefined;
+  const seconds = (JSON.parse(readFileSync(path, 'utf8')) as { training?: { durationSeconds?: number } })
+    .training?.durationSeconds;
+  return typeof seconds === 'number' ? seconds : undefined;
+}
+
+const clock = (s: number | undefined) =>
+  s === undefined ? 'unknown' : s < 90 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`;
+
+export interface CatalogueOptions {
+  modelsDir: string;
+  /** Start at this model (after an interruption); the ones before it are kept. */
+  from?: string;
+  /** Only print the commands and expected times. */
+  dryRun?: boolean;
+  log?: (line: string) => void;
+}
+
+/** Runs the catalogue; returns the process exit code (the first failing model's). */
+export function trainCatalogue(o: CatalogueOptions): number {
+  const log = o.log ?? ((line: string) => console.error(line));
+  const start = o.from ? CATALOGUE.findIndex((e) => e.name === o.from) : 0;
+  if (start < 0)
+    throw new Error(
+      `--from: no model "${o.from}" in the catalogue: ${CATALOGUE.map((e) => e.name).join(', ')}`,
+    );
+  const entries = CATALOGUE.slice(start);
+  const total = entries.reduce((s, e) => s + (expectedSeconds(o.modelsDir, e.name) ?? 0), 0);
+  log(`${entries.length} models; expected ${clock(total)} in all (the wall times their manifests recorded)`);
+  let spent = 0;
+  for (const [i, e] of entries.entries()) {
+    const expected = expectedSeconds(o.modelsDir, e.name);
+    log(
+      `[${i + 1}/${entries.length}] ${e.name}: npm run train -- ${e.args.join(' ')}  (expected ${clock(expected)})`,
+    );
+    if (o.dryRun) continue;
+    const began = performance.now();
+    const r = spawnSync(
+      process.execPath,
+      [...process.execArgv, new URL('./cli.ts', import.meta.url).pathname, ...e.args],
+      {
+        stdio: 'inherit',
+      },
+    );
+    const seconds = (performance.now() - began) / 1000;
+    spent += seconds;
+    log(
+      `[${i + 1}/${entries.length}] ${e.name}: ${r.status === 0 ? 'done' : `failed (exit ${r.status ?? r.signal})`} in ${clock(seconds)} (expected ${clock(expected)}); ${clock(spent)} so far`,
+    );
+    if (r.status !== 0) {
+      log(`continue with: npm run train -- all --from ${e.name}`);
+      return r.status ?? 1;
+    }
+  }
+  return 0;
+}
