@@ -6,8 +6,9 @@
 //   that fills the whole frame, too little to name it; half the area still shows the object's shape.
 // - small rotation (±15°) and translation (±3 px): handwriting slant and imperfect centring, which
 //   both datasets have; larger angles would turn a 6 towards a 9.
-// - no flips: digits are not mirror-symmetric, and Fashion-MNIST items are photographed in one
-//   canonical orientation (shoes point left), so a flipped image is never seen at test time.
+// - horizontal flips only where the data allows them (flipProbability, off by default): digits are
+//   not mirror-symmetric, but a mirrored shirt or shoe is still a shirt or a shoe, so for
+//   Fashion-MNIST the flip teaches an invariance the classes have (SimCLR uses it on ImageNet).
 // - grayscale intensity jitter (a random gamma, 0 and 1 stay put) instead of colour distortion: the
 //   paper shows that crops of one image are told apart by their colour histogram unless it is
 //   distorted; with one channel the histogram of ink intensities is the remaining shortcut.
@@ -26,6 +27,8 @@ export interface SimclrViewOptions {
   maxRotationDegrees: number;
   /** Largest shift in pixels, each axis. */
   maxTranslation: number;
+  /** Probability of mirroring the view left–right. */
+  flipProbability: number;
   /** Probability of a gamma x^γ with γ log-uniform in [1/maxGamma, maxGamma]. */
   gammaProbability: number;
   maxGamma: number;
@@ -42,6 +45,7 @@ export const SIMCLR_VIEWS_28X28: Readonly<SimclrViewOptions> = Object.freeze({
   aspectRatio: [3 / 4, 4 / 3] as const,
   maxRotationDegrees: 15,
   maxTranslation: 3,
+  flipProbability: 0,
   gammaProbability: 0.5,
   maxGamma: 2,
   noiseProbability: 0.5,
@@ -82,11 +86,13 @@ function geometric(image: Float32Array, rng: Rng, o: SimclrViewOptions): Float32
   const ty = (2 * rng.uniform() - 1) * o.maxTranslation;
   const cos = Math.cos(angle);
   const sin = Math.sin(angle);
+  // Drawn last, so views without flips keep the random stream they had before flips existed.
+  const mirror = o.flipProbability > 0 && rng.uniform() < o.flipProbability ? -1 : 1;
   const out = new Float32Array(IMAGE_PIXELS);
   for (let v = 0; v < S; v++) {
     const b = ((v + 0.5) / S - 0.5) * h;
     for (let u = 0; u < S; u++) {
-      const a = ((u + 0.5) / S - 0.5) * w;
+      const a = mirror * ((u + 0.5) / S - 0.5) * w;
       out[v * S + u] = sample(image, cx + cos * a - sin * b - tx, cy + sin * a + cos * b - ty);
     }
   }

@@ -99,6 +99,20 @@ export const TrainConfigSchema = z
     temperature: z.number().positive().default(0.5).describe('τ of the SimCLR NT-Xent loss'),
     projectionHidden: positiveInt.default(128).describe('hidden width of the SimCLR projection head g'),
     projectionDim: positiveInt.default(64).describe('size of z = g(h), where NT-Xent is applied'),
+    projectionBatchNorm: z
+      .boolean()
+      .default(false)
+      .describe('SimCLR: batch norm after the hidden layer of the projection head (SimCLR v2)'),
+    cropScale: z
+      .number()
+      .positive()
+      .max(1)
+      .default(0.5)
+      .describe('SimCLR: smallest share of the image area a random crop keeps'),
+    horizontalFlip: z
+      .boolean()
+      .default(false)
+      .describe('SimCLR: mirror each view left–right with probability ½'),
     labelFractions: z
       .array(z.number().positive().max(1))
       .default([0.01, 0.1, 1])

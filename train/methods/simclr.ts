@@ -3,7 +3,7 @@
 // together against the 2N − 2 other views of the batch. The head is thrown away afterwards (§4.2: h
 // before g is the better representation), so the exported graph is the encoder: x → embedding = f(x).
 import * as tf from '@tensorflow/tfjs';
-import { simclrViews } from '../augment/simclr-views';
+import { SIMCLR_VIEWS_28X28, simclrViews } from '../augment/simclr-views';
 import { gatherBatch } from '../data/batches';
 import type { Dataset } from '../data/dataset';
 import type { Rng } from '../data/rng';
@@ -12,6 +12,7 @@ import { exportLayersModel } from '../export/layers-model';
 import { checkedLayersParity } from '../export/parity';
 import { trainLoop } from '../loop/fit';
 import { ntXentLoss } from '../losses/nt-xent';
+import { calibrateBatchNorm } from '../models/batch-norm';
 import { buildConvEncoder, describeConvEncoder } from '../models/conv-encoder';
 import { buildProjectionHead } from '../models/projection-head';
 import { downstreamMetrics, embedImages, splitEmbeddings } from './downstream';
@@ -23,6 +24,7 @@ import {
   type MethodResult,
   manifestBase,
 } from './method';
+import { imageBatches } from './supervised-baseline';
 
 const round = (v: number) => Number(v.toPrecision(6));
 
@@ -39,7 +41,13 @@ async function run(ctx: MethodContext): Promise<MethodResult> {
     hiddenDim: c.projectionHidden,
     outputDim: c.projectionDim,
     seed: c.seed + 1000,
+    batchNorm: c.projectionBatchNorm,
   });
+  const viewOptions = {
+    ...SIMCLR_VIEWS_28X28,
+    cropScale: [c.cropScale, 1] as const,
+    flipProbability: c.horizontalFlip ? 0.5 : 0,
+  };
   // x → z = g(f(x)): trained and checkpointed as one model; the encoder's layers are shared with it.
   const model = tf.model({
     inputs: encoder.inputs,
@@ -49,7 +57,7 @@ async function run(ctx: MethodContext): Promise<MethodResult> {
 
   const lossOn = (set: Dataset, training: boolean) => (indices: Uint32Array, step: { rng: Rng }) => {
     const n = indices.length;
-    const [first, second] = simclrViews(gatherBatch(set, indices).images, step.rng);
+    const [first, second] = simclrViews(gatherBatch(set, indices).images, step.rng, viewOptions);
     // Both views in one batch: batch norm sees all 2N views, as SimCLR's global BN does.
     const views = tf.concat([tf.tensor2d(first, [n, 784]), tf.tensor2d(second, [n, 784])]);
     const z = model.apply(views, { training }) as tf.Tensor2D;
@@ -69,6 +77,8 @@ async function run(ctx: MethodContext): Promise<MethodResult> {
     ...loopOptions(ctx),
   });
 
+  // The served embedding is of clean images: normalise with their statistics (not the views').
+  calibrateBatchNorm(encoder, imageBatches(data.train, c.batchSize));
   const split = splitEmbeddings((images) => embedImages(encoder, images), data);
   const { metrics } = downstreamMetrics(split.train, split.test, data.train.classNames.length, c, ctx.log);
   for (const k of Object.keys(metrics)) metrics[k] = round(metrics[k]!);
@@ -80,7 +90,7 @@ async function run(ctx: MethodContext): Promise<MethodResult> {
     {
       ...manifestBase(ctx, history),
       method: 'simclr',
-      description: `SimCLR: ${describeConvEncoder({ filters: c.convFilters, width: c.representationDim })} = h, trained with projection head ${c.representationDim}→${c.projectionHidden}→${c.projectionDim} and NT-Xent (τ = ${c.temperature}); embedding = h (head discarded)`,
+      description: `SimCLR: ${describeConvEncoder({ filters: c.convFilters, width: c.representationDim })} = h, trained with projection head ${c.representationDim}→${c.projectionHidden}→${c.projectionDim} ${c.projectionBatchNorm ? ' (batch norm)' : ''} and NT-Xent (τ = ${c.temperature}) on views with crops ≥ ${c.cropScale} of the area${c.horizontalFlip ? ', left–right flips' : ''}, rotations ≤ ${SIMCLR_VIEWS_28X28.maxRotationDegrees}°, shifts ≤ ${SIMCLR_VIEWS_28X28.maxTranslation} px, gamma, erasing and noise; embedding = h (head discarded), batch norm calibrated on the clean training images`,
       tasks: ['embed'],
       outputs: { embedding: { name: 'embedding', shape: [c.representationDim] } },
       onnx: { parityMaxAbsError: parity.maxAbsError },
