@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Task } from '../worker/schemas/manifest';
+import type { Task } from '../worker/contract/manifest';
 import { MODEL_ASSETS_PREFIX } from '../worker/store/model-files';
 import { readModels } from './bench/disk-store';
 import { type LocalServer, startNodeServer, startWrangler } from './bench/local-servers';

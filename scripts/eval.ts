@@ -7,28 +7,29 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { corrupt } from '../train/augment/corrupt';
 import { rotationExamples } from '../train/augment/rotate';
 import { jigsawExamples, randomPermutationClasses } from '../train/augment/tiles';
 import { selectBackend } from '../train/backend/select';
 import type { Dataset } from '../train/data/dataset';
 import { loadFashionMnist } from '../train/data/fashion-mnist';
 import { loadMnist } from '../train/data/mnist';
-import { createRng } from '../train/data/rng';
 import { spreadSubset } from '../train/data/subset';
 import { clusteringAccuracy, contingencyTable, normalizedMutualInformation } from '../train/eval/clustering';
 import { confusionMatrixSvg, lineChartSvg, lossCurveSvg, scatterSvg } from '../train/eval/plots';
 import { argmaxRows, type Embeddings, probeProbabilities } from '../train/eval/probe';
-import { meanSquaredError, psnrFromMse } from '../train/eval/reconstruction';
+import { psnrFromMse } from '../train/eval/reconstruction';
 import { loadCommittedModel } from '../train/eval/report/committed-model';
 import { imageGridPng } from '../train/eval/report/image-grid';
 import { DENOISING_EVALUATION } from '../train/methods/dae';
 import { downstreamMetrics, shareName } from '../train/methods/downstream';
 import { fitPca, pcaEmbed } from '../train/methods/pca';
 import { evaluateTextArtifact } from '../train/text/report';
-import { JIGSAW_PERMUTATIONS } from '../worker/schemas/jigsaw';
-import { type Manifest, ModelIndexSchema } from '../worker/schemas/manifest';
-import { ROTATION_ANGLES } from '../worker/schemas/rotation';
+import { corrupt } from '../worker/contract/corruptions';
+import { JIGSAW_PERMUTATIONS } from '../worker/contract/jigsaw';
+import { type Manifest, ModelIndexSchema } from '../worker/contract/manifest';
+import { meanSquaredError } from '../worker/contract/reconstruction-error';
+import { createRng, priorSample } from '../worker/contract/rng';
+import { ROTATION_ANGLES } from '../worker/contract/rotation';
 import { ANCHORS, type Anchor } from './eval/anchors';
 import { formatNumber, markdownTable } from './eval/markdown';
 
@@ -278,8 +279,7 @@ async function main() {
     }
     if (model.generate && m.generator) {
       const dims = m.generator.latent.dims;
-      const rng = createRng(SEED);
-      const samples = await model.generate(Float32Array.from({ length: 20 * dims }, () => rng.normal()));
+      const samples = await model.generate(priorSample(20, dims, SEED));
       // Interpolate between the codes (μ) of two test images of different classes.
       const mu = testOut.embedding!;
       const a = 0;

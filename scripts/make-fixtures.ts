@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { encode as encodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { loadMnist, MNIST_SPLIT } from '../train/data/mnist';
+import { IMAGE_SIDE, IMAGE_PIXELS as PIXELS } from '../worker/contract/image';
 import { REPO_ROOT } from './bundle-models';
 
 const COUNT = 16;
-const PIXELS = 784;
 const OUTPUT = join(REPO_ROOT, 'test/worker/fixtures/digits.json');
 const ENCODED_OUTPUT = join(REPO_ROOT, 'test/worker/fixtures/encoded.json');
 /** Paper and ink colours (RGB): light cream paper, dark blue ink. */
@@ -67,11 +67,11 @@ export interface EncodedFixture {
 
 /** A 28×28 digit as an RGBA picture scaled up `scale` times (nearest neighbour), ink over paper. */
 function paint(pixels: readonly number[], scale: number): { data: Uint8Array; side: number } {
-  const side = 28 * scale;
+  const side = IMAGE_SIDE * scale;
   const data = new Uint8Array(side * side * 4);
   for (let y = 0; y < side; y++) {
     for (let x = 0; x < side; x++) {
-      const ink = pixels[Math.floor(y / scale) * 28 + Math.floor(x / scale)]!;
+      const ink = pixels[Math.floor(y / scale) * IMAGE_SIDE + Math.floor(x / scale)]!;
       for (let c = 0; c < 3; c++)
         data[(y * side + x) * 4 + c] = Math.round(PAPER[c]! * (1 - ink) + INK[c]! * ink);
       data[(y * side + x) * 4 + 3] = 255;

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { ManifestSchema, ModelIndexSchema } from '../../worker/schemas/manifest';
+import { ManifestSchema, ModelIndexSchema } from '../../worker/contract/manifest';
 
 const index = ModelIndexSchema.parse(JSON.parse(readFileSync('models/index.json', 'utf8')));
 

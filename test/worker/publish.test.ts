@@ -5,8 +5,8 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../worker/app';
+import type { Manifest } from '../../worker/contract/manifest';
 import { wasmRuntime } from '../../worker/runtime/ort';
-import type { Manifest } from '../../worker/schemas/manifest';
 import { bundledModels } from '../../worker/store/bundled-models.generated';
 import { BundledStore } from '../../worker/store/bundled-store';
 import { BucketLayout } from '../../worker/store/r2-layout';

@@ -2,13 +2,13 @@
 // the execution-provider table, the session cache and the run queue, against the real bundled model.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../worker/app';
+import { JIGSAW_PERMUTATIONS, restoreTiles, shuffleTiles } from '../../worker/contract/jigsaw';
+import { ROTATION_ANGLES, rotateCounterClockwise, uprightImage } from '../../worker/contract/rotation';
 import { executionProvidersFor, hasWebGpu } from '../../worker/runtime/execution-providers';
 import { wasmRuntime } from '../../worker/runtime/ort';
 import { RunQueue } from '../../worker/runtime/run-queue';
 import { SessionCache } from '../../worker/runtime/session-cache';
 import { decodeBase64 } from '../../worker/schemas/base64';
-import { JIGSAW_PERMUTATIONS, restoreTiles, shuffleTiles } from '../../worker/schemas/jigsaw';
-import { ROTATION_ANGLES, rotateCounterClockwise, uprightImage } from '../../worker/schemas/rotation';
 import { argmax, softmax } from '../../worker/serving/probabilities';
 import { bundledModels } from '../../worker/store/bundled-models.generated';
 import { BundledStore } from '../../worker/store/bundled-store';

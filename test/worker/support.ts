@@ -1,7 +1,7 @@
 // Shared by the worker tests: the digits fixture, the bundled models, and request helpers.
 
 import { env } from 'cloudflare:workers';
-import { type Manifest, ManifestSchema, ModelIndexSchema } from '../../worker/schemas/manifest';
+import { type Manifest, ManifestSchema, ModelIndexSchema } from '../../worker/contract/manifest';
 import { bundledModels } from '../../worker/store/bundled-models.generated';
 import { type BundledModels, BundledStore } from '../../worker/store/bundled-store';
 import { assetModelFiles, type ModelFileReader } from '../../worker/store/model-files';

@@ -7,11 +7,12 @@
 // version that fails its checks does not take over: the version this isolate served before keeps
 // serving, and one log line says why. Sessions of the serving and the previous version stay cached
 // (a rollback is instant); older ones are released once their queued runs are done.
+
+import type { Manifest, ModelIndex, Task } from '../contract/manifest';
 import { ApiError, modelNotFound, modelUnavailable } from '../http/api-error';
 import type { Backend, ModelRuntime } from '../runtime/model-runtime';
 import type { ModelSession } from '../runtime/model-session';
 import { SessionCache, sessionKey } from '../runtime/session-cache';
-import type { Manifest, ModelIndex, Task } from '../schemas/manifest';
 import type { ModelStore, StoredModel } from '../store/model-store';
 import { sha256Hex } from '../store/sha256';
 

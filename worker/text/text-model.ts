@@ -2,14 +2,23 @@
 // the model for the task with its checked vocabulary, the texts as one padded batch of token ids, one
 // run, and the outputs by the roles the manifest names. Errors that depend on the model (too many
 // words for its length, only words outside its vocabulary) are 400s that say which text and why.
+
+import type { Manifest, Task, TextInputSpec } from '../contract/manifest';
+import {
+  type Encoded,
+  MASK,
+  MASK_ID,
+  padBatch,
+  Tokenizer,
+  UNK_ID,
+  vocabularyJson,
+} from '../contract/tokenizer';
 import { type Issue, invalidInput, modelUnavailable } from '../http/api-error';
 import type { Float32Tensor } from '../runtime/model-session';
 import { SessionCache, sessionKey } from '../runtime/session-cache';
 import { formatPath } from '../schemas/issues';
-import type { Manifest, Task, TextInputSpec } from '../schemas/manifest';
 import type { ModelRegistry, ServableModel } from '../serving/model-registry';
 import { sha256HexOfText } from '../store/sha256';
-import { type Encoded, MASK, MASK_ID, padBatch, Tokenizer, UNK_ID, vocabularyJson } from './tokenizer';
 
 export interface TextModel extends ServableModel {
   spec: TextInputSpec;

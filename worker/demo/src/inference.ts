@@ -1,6 +1,6 @@
 // One interface, two places to run it: the HTTP API (the default) or onnxruntime-web in this browser
 // (browser-inference.ts). Both answer in the API's shapes, so the panels do not know which one ran.
-import type { Manifest } from '../../schemas/manifest';
+import type { Manifest } from '../../contract/manifest';
 
 export type Image = Float32Array;
 

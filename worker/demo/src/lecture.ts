@@ -1,5 +1,5 @@
 // One line per method: the lecture idea each model shows (DESIGN.md, "The model catalogue").
-import type { Manifest } from '../../schemas/manifest';
+import type { Manifest } from '../../contract/manifest';
 
 export const LECTURE_IDEA: Record<Manifest['method'], string> = {
   pca: 'PCA: x̂ = Vᵀ V(x − μ) + μ, V = top eigenvectors of the covariance (closed form)',
