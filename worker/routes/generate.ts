@@ -46,12 +46,13 @@ export function generateRoutes(registry: ModelRegistry) {
   return routesApp()
     .openapi(route, async (c) => {
       const { model: requested, count, seed = randomSeed() } = c.req.valid('json');
-      const { manifest, session, generator } = await registry.forGenerator(requested);
-      const { name: latentName, dims } = generator.latent;
+      const { manifest, generator } = await registry.forGenerator(requested);
+      const { session, spec } = generator;
+      const { name: latentName, dims } = spec.latent;
       // h ~ N(0, I): the prior the VAE's KL term pulls q(h|x) toward, drawn with the contract's seeded RNG.
       const codes = priorSample(count, dims, seed);
       const results = await session.run({ [latentName]: { data: codes, dims: [count, dims] } });
-      const images = results[generator.output.name]!;
+      const images = results[spec.output.name]!;
       if (wantsFloat32(c)) return float32Response(c, manifest, count, images.data);
       return c.json(
         { model: manifest.name, version: manifest.version, seed, images: batchToRows(images) },
