@@ -9,6 +9,7 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: [
+            'test/contract/**/*.test.ts',
             'test/train/**/*.test.ts',
             'test/scripts/**/*.test.ts',
             'test/models/**/*.test.ts',

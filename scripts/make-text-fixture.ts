@@ -7,7 +7,6 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../train/backend/select';
-import { createRng } from '../train/data/rng';
 import { sha256Hex, writeModelArtifact } from '../train/export/artifact';
 import { PARITY_TOLERANCE } from '../train/export/parity';
 import {
@@ -19,7 +18,8 @@ import {
 import { textPretextLoss } from '../train/text/objective';
 import { encodeSentences } from '../train/text/pretext';
 import { buildTextTransformer, type TextTransformerOptions } from '../train/text/transformer';
-import { buildVocabulary, Tokenizer, vocabularyJson, words } from '../worker/text/tokenizer';
+import { createRng } from '../worker/contract/rng';
+import { buildVocabulary, Tokenizer, vocabularyJson, words } from '../worker/contract/tokenizer';
 import { REPO_ROOT } from './bundle-models';
 
 export const FIXTURE_DIR = join(REPO_ROOT, 'test/worker/fixtures/text');

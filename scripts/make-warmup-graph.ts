@@ -18,11 +18,11 @@ import { fileURLToPath } from 'node:url';
 import { fromBinary } from '@bufbuild/protobuf';
 import { TensorProto_DataType as DataType, ModelProtoSchema } from 'onnx-buf';
 import { type ElemType, f, OnnxGraph } from '../train/export/onnx-graph';
+import { IMAGE_PIXELS as PIXELS } from '../worker/contract/image';
 import { REPO_ROOT } from './bundle-models';
 
 export const WARMUP_PATH = join(REPO_ROOT, 'worker/runtime/warmup.onnx');
 export const WARMUP_INPUT = 'input';
-const PIXELS = 784;
 
 /** Tiny sizes: channels, embedding width, k-means clusters, and the text model's shape. */
 const C = 2;

@@ -3,7 +3,7 @@
 //
 // Puts a retrained model live on a running worker without redeploying it (README, "Retrain and
 // redeploy"). Nothing is uploaded unless every check passes:
-//   1. manifest.json passes the manifest schema (worker/schemas/manifest.ts) and names <name>;
+//   1. manifest.json passes the manifest schema (worker/contract/manifest.ts) and names <name>;
 //   2. every file it names is there with its sha256 and size;
 //   3. onnxruntime-node loads each graph and runs the parity inputs (the first 16 test images of the
 //      model's dataset, or 16 seeded token-id rows for a text model): every output is finite and has
@@ -19,9 +19,10 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { loadFashionMnistSplit } from '../train/data/fashion-mnist';
 import { loadMnist } from '../train/data/mnist';
-import { createRng } from '../train/data/rng';
 import { sha256Hex } from '../train/export/artifact';
-import { type Manifest, ManifestSchema } from '../worker/schemas/manifest';
+import { IMAGE_PIXELS } from '../worker/contract/image';
+import { type Manifest, ManifestSchema } from '../worker/contract/manifest';
+import { createRng } from '../worker/contract/rng';
 import { filesOf } from '../worker/store/r2-layout';
 import { AdminClient, AdminError, adminTokenFromEnv, DEFAULT_WORKER_URL } from './publish/admin-client';
 
@@ -195,7 +196,7 @@ async function runGraph(
 async function parityImages(manifest: Manifest): Promise<Float32Array> {
   const test =
     manifest.dataset.name === 'fashion-mnist' ? await loadFashionMnistSplit('t10k') : loadMnist().test;
-  return test.images.slice(0, PARITY_ROWS * 784);
+  return test.images.slice(0, PARITY_ROWS * IMAGE_PIXELS);
 }
 
 /** 16 rows of token ids drawn (seeded) from the vocabulary, as the text graphs take them (float32). */

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalServer, startWrangler } from '../../scripts/bench/local-servers';
 import { createPretextClient, PretextApiError, type PretextClient } from '../../worker/client';
-import type { Task } from '../../worker/schemas/manifest';
+import type { Task } from '../../worker/contract/manifest';
 import digits from '../worker/fixtures/digits.json';
 
 const images = digits.digits.slice(0, 3).map((digit) => digit.pixels);

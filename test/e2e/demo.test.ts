@@ -20,6 +20,7 @@ let chromium: RunningBrowser;
 // A machine with only Node.js and npm has no browser: say so instead of failing (CI installs it).
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 if (!HAS_CHROMIUM) {
+  console.warn(`demo.test.ts: skipping the demo page tests: no Chromium at ${CHROMIUM}`);
   describe('demo page end to end', () => {
     it.skip(`skipped: no Chromium at ${CHROMIUM} (Debian: apt-get install chromium)`, () => {});
   });

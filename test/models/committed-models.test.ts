@@ -1,11 +1,15 @@
-// The committed models are what the worker serves: each must pass the manifest schema, match its
-// sha256, be listed in models/index.json, and still compute what its manifest says it does.
+// The committed models are what the worker serves: each must pass the manifest schema, match the sha256
+// of every file it names (graph, generator graph, vocabulary), be listed in models/index.json, and still
+// compute what its manifest says it does.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { ManifestSchema, ModelIndexSchema } from '../../worker/schemas/manifest';
+import { ManifestSchema, ModelIndexSchema } from '../../worker/contract/manifest';
+import { taskOutputProblems } from '../../worker/contract/task-outputs';
+import { Tokenizer } from '../../worker/contract/tokenizer';
+import { filesOf } from '../../worker/store/r2-layout';
 
 const index = ModelIndexSchema.parse(JSON.parse(readFileSync('models/index.json', 'utf8')));
 
@@ -15,9 +19,22 @@ describe.each(index.models)('committed model %s', (name) => {
   );
   const bytes = readFileSync(join('models', name, manifest.onnx.file));
 
-  it('has the sha256 and size its manifest records', () => {
-    expect(createHash('sha256').update(bytes).digest('hex')).toBe(manifest.onnx.sha256);
-    expect(bytes.byteLength).toBe(manifest.onnx.bytes);
+  it.each(filesOf(manifest).map((f) => [f.file, f] as const))(
+    'has the sha256 and size its manifest records for %s',
+    (file, recorded) => {
+      const content = readFileSync(join('models', name, file));
+      expect(createHash('sha256').update(content).digest('hex')).toBe(recorded.sha256);
+      if (recorded.bytes !== undefined) expect(content.byteLength).toBe(recorded.bytes);
+    },
+  );
+
+  it('declares the outputs its tasks read, and a vocabulary the tokenizer accepts', () => {
+    expect(taskOutputProblems(manifest)).toEqual([]);
+    if (manifest.input.layout === 'token-ids') {
+      const { file, size } = manifest.input.tokenizer;
+      const vocabulary = JSON.parse(readFileSync(join('models', name, file), 'utf8')) as string[];
+      expect(new Tokenizer(vocabulary).size).toBe(size);
+    }
   });
 
   it('loads in onnxruntime-node with the declared input and outputs', async () => {
@@ -34,6 +51,19 @@ describe.each(index.models)('committed model %s', (name) => {
     }
     await session.release();
   });
+
+  const generator = manifest.generator;
+  if (generator !== undefined) {
+    it('loads its generator graph, which decodes latent codes into images of its declared shape', async () => {
+      const { file, latent, output } = generator;
+      const session = await ort.InferenceSession.create(readFileSync(join('models', name, file)));
+      expect(session.inputNames).toEqual([latent.name]);
+      const z = new ort.Tensor('float32', new Float32Array(2 * latent.dims), [2, latent.dims]);
+      const result = await session.run({ [latent.name]: z });
+      expect(result[output.name]!.dims).toEqual([2, ...output.shape]);
+      await session.release();
+    });
+  }
 
   it('records how it was trained and how it scored', () => {
     expect(manifest.training.command).toMatch(/^npm run train -- /);

@@ -1,8 +1,10 @@
 // The HTTP API end to end inside workerd, through the deployed worker and its bundled models.
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import type { Manifest } from '../../worker/contract/manifest';
 import { bundledModels } from '../../worker/store/bundled-models.generated';
 import encoded from './fixtures/encoded.json';
+import { ANGLES, indexOfMax, PERMUTATIONS, turnCounterClockwise, unshuffle } from './geometry';
 import {
   bundledManifest,
   digits,
@@ -12,6 +14,7 @@ import {
   index,
   jsonInit,
   maxAbsDifference,
+  titled,
 } from './support';
 
 const BASE = 'http://pretext.test';
@@ -252,73 +255,123 @@ describe('GET /openapi.json and /docs', () => {
   });
 });
 
-/** For each task, the checks of a good answer; they run for every bundled model that lists the task. */
-const GOOD_ANSWERS: Record<(typeof IMAGE_ENDPOINTS)[number]['task'], (body: Json, n: number) => void> = {
-  embed: (body, n) => expect(body['embeddings']).toHaveLength(n),
-  reconstruct: (body, n) => expect(body['mse']).toHaveLength(n),
-  denoise: (body, n) =>
-    expect((body['images'] as number[][]).map((x) => x.length)).toEqual(Array(n).fill(784)),
-  cluster: (body, n) => {
-    const { clusters, distances } = body as { clusters: number[]; distances: number[][] };
-    expect(clusters).toHaveLength(n);
-    clusters.forEach((k, i) => {
-      expect(distances[i]![k]).toBe(Math.min(...distances[i]!));
-    });
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+
+/**
+ * For each task, what an answer must satisfy for any model, checked against values the test computes
+ * itself: the row of each image, the class the probabilities pick, the image a prediction turns back
+ * or unshuffles (./geometry.ts), the MSE. `inputs` repeats every image 16 rows later, so a row must
+ * also equal the row of the same image elsewhere in the batch.
+ */
+const GOOD_ANSWERS: Record<
+  (typeof IMAGE_ENDPOINTS)[number]['task'],
+  (body: Json, inputs: number[][], model: Manifest) => void
+> = {
+  embed: (body, inputs, model) => {
+    const embeddings = body['embeddings'] as number[][];
+    expect(body['dims']).toBe(model.outputs['embedding']!.shape[0]);
+    expect(embeddings.map((e) => e.length)).toEqual(inputs.map(() => body['dims']));
+    for (const e of embeddings) expect(e.every(Number.isFinite)).toBe(true);
+    sameRowsForSameImages(embeddings, inputs);
   },
-  rotation: (body, n) => {
+  reconstruct: (body, inputs) => {
+    const { images: out, mse } = body as { images: number[][]; mse: number[] };
+    expect(out.map((row) => row.length)).toEqual(inputs.map(() => 784));
+    const expected = inputs.map((x, i) => mean(x.map((v, j) => (v - out[i]![j]!) ** 2)));
+    expect(maxAbsDifference(mse, expected)).toBeLessThan(1e-6);
+  },
+  denoise: (body, inputs) => {
+    const out = body['images'] as number[][];
+    expect(out.map((row) => row.length)).toEqual(inputs.map(() => 784));
+    for (const row of out) expect(row.every(Number.isFinite)).toBe(true);
+    sameRowsForSameImages(out, inputs);
+  },
+  cluster: (body, inputs, model) => {
+    const { clusters, distances } = body as { clusters: number[]; distances: number[][] };
+    const k = model.outputs['distances']!.shape[0]!;
+    expect(distances.map((row) => row.length)).toEqual(inputs.map(() => k));
+    expect(clusters).toEqual(distances.map((row) => indexOfMax(row.map((d) => -d))));
+    sameRowsForSameImages(distances, inputs);
+  },
+  rotation: (body, inputs) => {
     const { predictions, upright } = body as {
       predictions: { angle: number; probabilities: number[] }[];
       upright: number[][];
     };
-    expect(upright).toHaveLength(n);
-    for (const p of predictions) {
-      expect([0, 90, 180, 270]).toContain(p.angle);
-      expect(p.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
-    }
+    predictions.forEach(({ angle, probabilities }, i) => {
+      expect(sum(probabilities)).toBeCloseTo(1, 4);
+      expect(angle).toBe(ANGLES[indexOfMax(probabilities)]);
+      expect(upright[i]).toEqual(turnCounterClockwise(inputs[i]!, -angle / 90));
+    });
   },
-  jigsaw: (body, n) => {
-    const { predictions } = body as { predictions: { permutation: number[] }[] };
-    expect(predictions).toHaveLength(n);
-    for (const p of predictions) expect([...p.permutation].sort()).toEqual([0, 1, 2, 3]);
+  jigsaw: (body, inputs) => {
+    const { predictions, restored } = body as {
+      predictions: { permutation: number[]; probability: number }[];
+      restored: number[][];
+    };
+    predictions.forEach(({ permutation, probability }, i) => {
+      expect(PERMUTATIONS.map((p) => p.join())).toContain(permutation.join());
+      expect(probability).toBeGreaterThanOrEqual(1 / 24 - 1e-6); // the largest of 24 probabilities
+      expect(restored[i]).toEqual(unshuffle(inputs[i]!, permutation));
+    });
   },
-  classify: (body, n) => {
+  classify: (body, inputs, model) => {
     const { predictions } = body as { predictions: { label: string; probabilities: number[] }[] };
-    expect(predictions).toHaveLength(n);
-    for (const p of predictions) expect(p.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    expect(predictions).toHaveLength(inputs.length);
+    for (const { label, probabilities } of predictions) {
+      expect(sum(probabilities)).toBeCloseTo(1, 4);
+      const best = indexOfMax(probabilities);
+      expect(label).toBe(model.classNames?.[best] ?? String(best));
+    }
   },
 };
 
-const batch64 = Array.from({ length: 64 }, (_, i) => images[i % images.length]!);
+/** Rows i and i + 16 answer the same image: batching may change float sums in the last bits only. */
+function sameRowsForSameImages(rows: number[][], inputs: number[][]): void {
+  expect(rows).toHaveLength(inputs.length);
+  for (let i = 16; i < rows.length; i++) expect(maxAbsDifference(rows[i]!, rows[i - 16]!)).toBeLessThan(1e-5);
+}
+
+const batch64 = Array.from({ length: 64 }, (_, i) => images[i % images.length]!.map(Math.fround));
 
 describe.each(IMAGE_ENDPOINTS)('POST $path with every model that serves it', ({ path, task }) => {
   const serving = index.models.filter((name) => bundledManifest(name).tasks.includes(task));
-  const reason = serving.length === 0 ? ` (skipped: no bundled model lists task "${task}" yet)` : '';
+  const none = serving.length === 0 ? `no bundled model lists task "${task}" yet` : undefined;
+  const noDefault =
+    index.defaults[task] === undefined ? `models/index.json has no default for "${task}"` : undefined;
 
-  it.skipIf(index.defaults[task] === undefined)(
-    `answers batch 1 with the default model${reason}`,
+  it.skipIf(noDefault !== undefined)(
+    titled('answers batch 1 with the default model', noDefault),
     async () => {
-      const body = await answer(path, { images: [images[0]!] });
+      const body = await answer(path, { images: [batch64[0]!] });
       expect(body['model']).toBe(index.defaults[task]);
-      GOOD_ANSWERS[task](body, 1);
+      GOOD_ANSWERS[task](body, [batch64[0]!], bundledManifest(index.defaults[task]!));
     },
   );
 
-  it.skipIf(serving.length === 0).each(serving)(`answers batch 64 with model %s${reason}`, async (model) => {
-    const body = await answer(path, { model, images: batch64 });
-    expect(body).toMatchObject({ model, version: bundledManifest(model).version });
-    GOOD_ANSWERS[task](body, 64);
-  });
+  it.skipIf(none !== undefined).each(none === undefined ? serving : ['(none)'])(
+    titled('answers batch 64 with model %s', none),
+    async (model) => {
+      const body = await answer(path, { model, images: batch64 });
+      expect(body).toMatchObject({ model, version: bundledManifest(model).version });
+      GOOD_ANSWERS[task](body, batch64, bundledManifest(model));
+    },
+  );
 });
 
 describe('POST /v1/generate with every model that serves it', () => {
   const serving = index.models.filter((name) => bundledManifest(name).tasks.includes('generate'));
-  it.skipIf(serving.length === 0).each(serving.length === 0 ? ['(none)'] : serving)(
-    'gives the same images for the same seed (%s; skipped while no bundled model lists task "generate")',
+  const none = serving.length === 0 ? 'no bundled model lists task "generate" yet' : undefined;
+  it.skipIf(none !== undefined).each(none === undefined ? serving : ['(none)'])(
+    titled('gives the same images for the same seed and others for another (%s)', none),
     async (model) => {
       const first = await answer('/v1/generate', { model, count: 3, seed: 7 });
       const again = await answer('/v1/generate', { model, count: 3, seed: 7 });
-      expect(first['images']).toHaveLength(3);
+      const other = await answer('/v1/generate', { model, count: 3, seed: 8 });
+      expect((first['images'] as number[][]).map((image) => image.length)).toEqual([784, 784, 784]);
       expect(again['images']).toEqual(first['images']);
+      expect(other['images']).not.toEqual(first['images']);
     },
   );
 });

@@ -1,15 +1,8 @@
-// Unit level (app.request on createApp, and the runtime pieces): model availability, task routing,
-// the execution-provider table, the session cache and the run queue, against the real bundled model.
+// Unit level (app.request on createApp over stores of its own): model availability, what a model that
+// fails its checks answers, task routing, concurrent requests, against the real bundled model.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../worker/app';
-import { executionProvidersFor, hasWebGpu } from '../../worker/runtime/execution-providers';
 import { wasmRuntime } from '../../worker/runtime/ort';
-import { RunQueue } from '../../worker/runtime/run-queue';
-import { SessionCache } from '../../worker/runtime/session-cache';
-import { decodeBase64 } from '../../worker/schemas/base64';
-import { JIGSAW_PERMUTATIONS, restoreTiles, shuffleTiles } from '../../worker/schemas/jigsaw';
-import { ROTATION_ANGLES, rotateCounterClockwise, uprightImage } from '../../worker/schemas/rotation';
-import { argmax, softmax } from '../../worker/serving/probabilities';
 import { bundledModels } from '../../worker/store/bundled-models.generated';
 import { BundledStore } from '../../worker/store/bundled-store';
 import { assetModelFiles } from '../../worker/store/model-files';
@@ -19,7 +12,6 @@ import {
   bundledGraph,
   digits,
   type ExtraModel,
-  flatImage,
   jsonInit,
   maxAbsDifference,
   statusAndBody,
@@ -218,6 +210,48 @@ describe('a model whose manifest fails the schema', () => {
   });
 });
 
+describe('a model whose graph does not give what its manifest says', () => {
+  const outputs = (intact.manifest as { outputs: Record<string, unknown> }).outputs;
+  const app = createApp({
+    runtime,
+    store: storeOfVariants({
+      'wide-ae': {
+        // The embedding is 32 wide; the manifest claims 16.
+        manifest: renamed('wide-ae', {
+          outputs: { ...outputs, embedding: { name: 'embedding', shape: [16] } },
+        }),
+        files: { 'model.onnx': intactOnnx },
+      },
+      'mute-ae': {
+        // Lists task "reconstruct" but no reconstruction output: every request would fail.
+        manifest: renamed('mute-ae', { outputs: { embedding: outputs['embedding'] } }),
+        files: { 'model.onnx': intactOnnx },
+      },
+    }),
+  });
+
+  it('is unavailable (503) before its first answer, naming the output, while the intact model serves', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const wide = await statusAndBody(await app.request('/v1/embed', jsonInit({ model: 'wide-ae', images })));
+    expect(wide).toMatchInlineSnapshot(`
+      {
+        "body": {
+          "error": {
+            "code": "model_unavailable",
+            "message": "Model "wide-ae" is unavailable: its graph's output "embedding" (role "embedding") has shape [32], but its manifest says [16]",
+          },
+        },
+        "status": 503,
+      }
+    `);
+    const mute = await statusAndBody(await app.request('/v1/embed', jsonInit({ model: 'mute-ae', images })));
+    expect((mute.body as { error: { message: string } }).error.message).toBe(
+      'Model "mute-ae" is unavailable: it lists task "reconstruct" but its manifest has no "reconstruction" output',
+    );
+    expect((await app.request('/v1/embed', jsonInit({ model: INTACT, images }))).status).toBe(200);
+  });
+});
+
 describe('a model that lacks the task', () => {
   const app = createApp({
     runtime,
@@ -286,30 +320,6 @@ describe('concurrent requests', () => {
   });
 });
 
-describe('execution providers', () => {
-  it('uses wasm in workerd, which has no navigator.gpu, and says so in /healthz', async () => {
-    expect(hasWebGpu()).toBe(false);
-    expect(executionProvidersFor('wasm')).toEqual(['wasm']);
-    const app = createApp({ runtime, store: bundled() });
-    const health = await (await app.request('/healthz')).json<{ backend: string }>();
-    expect(health.backend).toBe('wasm');
-  });
-
-  it('never lists a fallback provider, so a session runs on the device it names or fails', () => {
-    expect(executionProvidersFor('webgpu')).toEqual(['webgpu']);
-  });
-
-  it('rejects an unknown device, listing the known ones', () => {
-    expect(() => executionProvidersFor('cuda')).toThrowErrorMatchingInlineSnapshot(
-      `[Error: Unsupported device "cuda". Should be one of: wasm, webgpu.]`,
-    );
-  });
-
-  it('is a frozen table', () => {
-    expect(Object.isFrozen(executionProvidersFor('webgpu'))).toBe(true);
-  });
-});
-
 describe('the in-runtime benchmark routes', () => {
   const app = createApp({ runtime, store: bundled() });
 
@@ -340,115 +350,5 @@ describe('the in-runtime benchmark routes', () => {
       env,
     );
     expect(await created.json()).toMatchObject({ level: 'basic', createMs: expect.any(Number) });
-  });
-});
-
-describe('ModelSession', () => {
-  it('names a missing input and an unknown one', async () => {
-    const session = await wasmRuntime().createSession(intactOnnx);
-    await expect(session.run({})).rejects.toThrowErrorMatchingInlineSnapshot(
-      `[Error: Missing input(s) "x"; the model expects: x]`,
-    );
-    const x = { data: new Float32Array(784), dims: [1, 784] };
-    await expect(session.run({ x, y: x })).rejects.toThrowErrorMatchingInlineSnapshot(
-      `[Error: Unknown input(s) "y"; the model expects: x]`,
-    );
-    const outputs = await session.run({ x: { data: Float32Array.from(flatImage(0)), dims: [1, 784] } });
-    expect(outputs['reconstruction']!.dims).toEqual([1, 784]);
-  });
-});
-
-describe('SessionCache', () => {
-  it('creates once for concurrent callers', async () => {
-    const cache = new SessionCache<number>();
-    const create = vi.fn(async () => 42);
-    const [a, b] = await Promise.all([cache.get('m@1', create), cache.get('m@1', create)]);
-    expect([a, b, create.mock.calls.length]).toEqual([42, 42, 1]);
-  });
-
-  it('drops a promise that rejects, so the next caller tries again', async () => {
-    const cache = new SessionCache<number>();
-    await expect(cache.get('m@1', () => Promise.reject(new Error('corrupt')))).rejects.toThrow('corrupt');
-    expect(cache.size).toBe(0);
-    expect(await cache.get('m@1', async () => 7)).toBe(7);
-  });
-});
-
-describe('RunQueue', () => {
-  it('runs one task at a time, in order, and a failure does not block the next', async () => {
-    const queue = new RunQueue();
-    const events: string[] = [];
-    const task =
-      (name: string, fail = false) =>
-      async () => {
-        events.push(`start ${name}`);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        events.push(`end ${name}`);
-        if (fail) throw new Error(name);
-        return name;
-      };
-    const results = await Promise.allSettled([
-      queue.enqueue(task('a')),
-      queue.enqueue(task('b', true)),
-      queue.enqueue(task('c')),
-    ]);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(events).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
-  });
-});
-
-/** 0, 1, 2, … 783: every pixel distinct, so a wrong index shows. */
-const ramp = () => Float32Array.from({ length: 784 }, (_, i) => i);
-
-describe('rotation', () => {
-  it('turns counter-clockwise as numpy rot90: the top-right corner goes to the top-left', () => {
-    const turned = rotateCounterClockwise(ramp(), 1);
-    expect(turned[0]).toBe(27); // in[0][27]
-    expect(turned[27 * 28]).toBe(0); // in[0][0] ends bottom-left
-  });
-
-  it('puts an image turned by each class back upright, exactly', () => {
-    ROTATION_ANGLES.forEach((_, k) => {
-      expect(uprightImage(rotateCounterClockwise(ramp(), k), k)).toEqual(ramp());
-    });
-  });
-});
-
-describe('jigsaw', () => {
-  it('has the 24 permutations of 4 tiles in lexicographic order', () => {
-    expect(JIGSAW_PERMUTATIONS).toHaveLength(24);
-    expect(JIGSAW_PERMUTATIONS[0]).toEqual([0, 1, 2, 3]);
-    expect(JIGSAW_PERMUTATIONS[1]).toEqual([0, 1, 3, 2]);
-    expect(JIGSAW_PERMUTATIONS[23]).toEqual([3, 2, 1, 0]);
-    const keys = JIGSAW_PERMUTATIONS.map((p) => p.join(''));
-    expect([...keys].sort()).toEqual(keys);
-  });
-
-  it('puts original tile p[k] at position k, and restores every permutation exactly', () => {
-    const shuffled = shuffleTiles(ramp(), [1, 0, 3, 2]);
-    expect(shuffled[0]).toBe(14); // the top-left of tile 1
-    for (const p of JIGSAW_PERMUTATIONS) expect(restoreTiles(shuffleTiles(ramp(), p), p)).toEqual(ramp());
-  });
-});
-
-describe('decodeBase64', () => {
-  it('reads plain base64, a data: URL and MIME line breaks alike', () => {
-    const bytes = [137, 80, 78, 71];
-    expect(Array.from(decodeBase64('iVBORw=='))).toEqual(bytes);
-    expect(Array.from(decodeBase64('iVBORw'))).toEqual(bytes);
-    expect(Array.from(decodeBase64('data:image/png;base64,iVBO\r\nRw=='))).toEqual(bytes);
-  });
-
-  it('rejects what is not base64', () => {
-    expect(() => decodeBase64('iVBORw=a')).toThrow('valid base64');
-    expect(() => decodeBase64('a')).toThrow('valid base64');
-    expect(() => decodeBase64('data:text/plain,hi')).toThrow('without ";base64"');
-  });
-});
-
-describe('probabilities', () => {
-  it('softmax does not overflow on large logits, and argmax takes the first of ties', () => {
-    expect(softmax([1000, 1000])).toEqual([0.5, 0.5]);
-    expect(argmax([0.2, 0.4, 0.4])).toBe(1);
   });
 });

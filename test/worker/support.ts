@@ -1,13 +1,14 @@
 // Shared by the worker tests: the digits fixture, the bundled models, and request helpers.
 
 import { env } from 'cloudflare:workers';
-import { type Manifest, ManifestSchema, ModelIndexSchema } from '../../worker/schemas/manifest';
+import { type Manifest, ManifestSchema, ModelIndexSchema } from '../../worker/contract/manifest';
 import { bundledModels } from '../../worker/store/bundled-models.generated';
 import { type BundledModels, BundledStore } from '../../worker/store/bundled-store';
 import { assetModelFiles, type ModelFileReader } from '../../worker/store/model-files';
 import digits from './fixtures/digits.json';
+import fashion from './fixtures/fashion.json';
 
-export { digits };
+export { digits, fashion };
 
 export const index = ModelIndexSchema.parse(bundledModels.index);
 
@@ -16,6 +17,27 @@ export function bundledManifest(name: string): Manifest {
   const entry = bundledModels.models[name];
   if (entry === undefined) throw new Error(`no bundled model "${name}"`);
   return ManifestSchema.parse(entry.manifest);
+}
+
+/**
+ * 16 test-split images of the dataset `manifest` was trained on (scripts/make-fixtures.ts), each pixel
+ * the exact float32 the API computes with, so an answer's images compare equal to pixels moved exactly.
+ */
+export function testImagesFor(manifest: Manifest): number[][] {
+  const { name } = manifest.dataset;
+  const images = { mnist: digits.digits, 'fashion-mnist': fashion.images }[name as string];
+  if (images === undefined) throw new Error(`no test image fixture for "${name}" (scripts/make-fixtures.ts)`);
+  return images.map(({ pixels }) => pixels.map(Math.fround));
+}
+
+/**
+ * A test title that says why the test is skipped, when it is (`reason` defined); the reason is printed
+ * too, so nothing skips silently. Use with it.skipIf(reason !== undefined).
+ */
+export function titled(title: string, reason: string | undefined): string {
+  if (reason === undefined) return title;
+  console.warn(`skipped "${title}": ${reason}`);
+  return `${title} (skipped: ${reason})`;
 }
 
 /** The bundled models' graphs, read like the worker reads them: from the static assets (ASSETS binding). */

@@ -1,11 +1,10 @@
 // The RotNet pretext examples (Gidaris, Singh & Komodakis 2018, "Unsupervised representation learning
 // by predicting image rotations"): class k is the image turned k·90° counter-clockwise. The rotation
-// itself is the worker's contract (worker/schemas/rotation.ts), so training and serving can never
+// itself is the contract (worker/contract/rotation.ts), so training and serving can never
 // disagree about which way class 1 turns; this file only builds batches of examples from it.
-import { ROTATION_ANGLES, rotateCounterClockwise } from '../../worker/schemas/rotation';
-import { IMAGE_PIXELS } from '../data/dataset';
 
-export { ROTATION_ANGLES, rotateCounterClockwise, uprightImage } from '../../worker/schemas/rotation';
+import { IMAGE_PIXELS } from '../../worker/contract/image';
+import { ROTATION_ANGLES, rotateCounterClockwise } from '../../worker/contract/rotation';
 
 export interface PretextExamples {
   /** count × 784, row-major images. */

@@ -1,8 +1,8 @@
 // Random translation by whole pixels, the usual augmentation of supervised training on MNIST and
 // Fashion-MNIST (Simard, Steinkraus & Platt 2003 use elastic and affine distortions; a shift of up to
 // two pixels is their cheapest part). Vacated pixels become background (0). Seeded by the Rng.
-import { IMAGE_PIXELS, IMAGE_SIDE } from '../data/dataset';
-import type { Rng } from '../data/rng';
+import { IMAGE_PIXELS, IMAGE_SIDE } from '../../worker/contract/image';
+import type { Rng } from '../../worker/contract/rng';
 
 /** Every image shifted by its own (dx, dy), each uniform in [−maxShift, maxShift]. */
 export function randomShifts(images: Float32Array, maxShift: number, rng: Rng): Float32Array {

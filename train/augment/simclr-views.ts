@@ -16,8 +16,8 @@
 //   occlusion and sensor noise; erased pixels become background (0) as in the ink-is-1 convention.
 // - no Gaussian blur: at 28×28 it removes the strokes themselves (the paper also drops it for CIFAR-10).
 // All randomness comes from the Rng argument, so a seeded step gives the same views on every run.
-import { IMAGE_PIXELS, IMAGE_SIDE } from '../data/dataset';
-import type { Rng } from '../data/rng';
+import { IMAGE_PIXELS, IMAGE_SIDE } from '../../worker/contract/image';
+import type { Rng } from '../../worker/contract/rng';
 
 export interface SimclrViewOptions {
   /** Range of the crop's share of the image area. */

@@ -1,15 +1,14 @@
 // The jigsaw pretext examples (Noroozi & Favaro 2016, "Unsupervised learning of visual representations
-// by solving jigsaw puzzles"), at the 2×2 / 24-permutation size of worker/schemas/jigsaw.ts: the
-// tiling, the permutation order and the restoration are the worker's contract, imported, not copied.
+// by solving jigsaw puzzles"), at the 2×2 / 24-permutation size of worker/contract/jigsaw.ts: the
+// tiling, the permutation order and the restoration are the contract, imported, not copied.
 // The tiles touch (no gap, no jitter as in the paper): a served image has no gap either, so a model
 // trained with gaps would see other inputs than it answers for; the cost is that edge continuity is a
 // low-level shortcut the network may partly use.
-import { JIGSAW_PERMUTATIONS, shuffleTiles } from '../../worker/schemas/jigsaw';
-import { IMAGE_PIXELS } from '../data/dataset';
-import type { Rng } from '../data/rng';
-import type { PretextExamples } from './rotate';
 
-export { JIGSAW_PERMUTATIONS, restoreTiles, shuffleTiles } from '../../worker/schemas/jigsaw';
+import { IMAGE_PIXELS } from '../../worker/contract/image';
+import { JIGSAW_PERMUTATIONS, shuffleTiles } from '../../worker/contract/jigsaw';
+import type { Rng } from '../../worker/contract/rng';
+import type { PretextExamples } from './rotate';
 
 /** One permutation class per image, uniform over the 24 (seeded). */
 export function randomPermutationClasses(count: number, rng: Rng): Int32Array {

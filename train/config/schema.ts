@@ -2,7 +2,7 @@
 // override a few keys; the CLI overrides any key; unknown keys are errors. The resolved config is
 // written into the checkpoint and the manifest so a run can be resumed and explained.
 import { z } from 'zod';
-import { CORRUPTIONS } from '../augment/corrupt';
+import { CORRUPTIONS } from '../../worker/contract/corruptions';
 
 export const BACKENDS = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export const DATASETS = ['mnist', 'fashion-mnist', 'folder'] as const;

@@ -1,7 +1,8 @@
 // Mini-batches for stochastic gradient descent: each epoch visits every example once, in an order
 // shuffled by a seeded RNG. Only an index array is permuted; each batch copies its own rows.
-import { type Dataset, IMAGE_PIXELS } from './dataset';
-import type { Rng } from './rng';
+import { IMAGE_PIXELS } from '../../worker/contract/image';
+import type { Rng } from '../../worker/contract/rng';
+import type { Dataset } from './dataset';
 
 export interface Batch {
   /** size × 784 rows, a fresh copy (safe to hand to a tensor that keeps it). */

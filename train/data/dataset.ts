@@ -1,8 +1,3 @@
-/** Side of every image the models see (MNIST / Fashion-MNIST convention). */
-export const IMAGE_SIDE = 28;
-/** Pixels of one image: rows of {@link IMAGE_SIDE}, row-major. */
-export const IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE;
-
 /**
  * A split of images ready for training: `images` holds `count` rows of 784 float32 values in
  * [0, 1] (28×28 row-major, 1 = ink, 0 = background), `labels[i]` indexes `classNames`.

@@ -2,7 +2,8 @@
 // 60,000 training + 10,000 test images of clothing, 28×28, in the four official IDX files.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Dataset, DatasetError, IMAGE_PIXELS, IMAGE_SIDE } from './dataset';
+import { IMAGE_PIXELS, IMAGE_SIDE } from '../../worker/contract/image';
+import { type Dataset, DatasetError } from './dataset';
 import { parseIdxImages, parseIdxLabels } from './idx';
 
 export const FASHION_MNIST_CLASS_NAMES = [

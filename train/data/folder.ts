@@ -3,8 +3,14 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { type Dataset, DatasetError, IMAGE_PIXELS } from './dataset';
-import { DEFAULT_IMAGE_LIMITS, ImageDecodeError, type ImageLimits, imageTo28x28 } from './image';
+import { IMAGE_PIXELS } from '../../worker/contract/image';
+import {
+  DEFAULT_IMAGE_LIMITS,
+  ImageDecodeError,
+  type ImageLimits,
+  imageTo28x28,
+} from '../../worker/contract/image-decode';
+import { type Dataset, DatasetError } from './dataset';
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 /** Labels are stored as bytes. */

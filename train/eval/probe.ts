@@ -4,8 +4,8 @@
 // classifier with cosine similarity (Wu et al. 2018, the kNN monitor of contrastive learning).
 // Pure functions of Float32Array embeddings (rows of `dim`) and integer labels.
 import * as tf from '@tensorflow/tfjs';
+import { createRng } from '../../worker/contract/rng';
 import { shuffleInPlace } from '../data/batches';
-import { createRng } from '../data/rng';
 
 /** k of the kNN classifier (the issue's k = 20). */
 export const KNN_K = 20;

@@ -1,17 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
+import { IMAGE_PIXELS } from '../../worker/contract/image';
 
 export interface ReconstructionMetrics {
   /** Mean over images and pixels of (x − x̂)². */
   mse: number;
   /** 10·log10(1 / mse) for pixel range [0, 1], from the test-set mse (∞ for a perfect reconstruction). */
   psnr: number;
-}
-
-/** Mean over all values of (a − b)², in float64 (a and b have the same length). */
-export function meanSquaredError(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
-  return s / a.length;
 }
 
 export const psnrFromMse = (mse: number): number =>
@@ -21,7 +15,7 @@ export const psnrFromMse = (mse: number): number =>
 export function reconstructionMetrics(
   images: Float32Array,
   reconstruct: (x: tf.Tensor2D) => tf.Tensor2D,
-  dim = 784,
+  dim = IMAGE_PIXELS,
   batchSize = 500,
 ): ReconstructionMetrics {
   const n = images.length / dim;

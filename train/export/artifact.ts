@@ -8,7 +8,7 @@ import {
   ManifestSchema,
   type ModelIndex,
   ModelIndexSchema,
-} from '../../worker/schemas/manifest';
+} from '../../worker/contract/manifest';
 import { IR_VERSION, OPSET } from './onnx-graph';
 
 export type ManifestDraft = Omit<Manifest, 'onnx' | 'createdAt' | 'generator'> & {

@@ -2,6 +2,7 @@
 //   x [N, 784] → features (pixels | PCA projection | a tfjs encoder | a committed ONNX encoder)
 //             → distances ‖f − μⱼ‖² [N, k] → cluster = argminⱼ (int64 [N]).
 import * as tf from '@tensorflow/tfjs';
+import { IMAGE_PIXELS as PIXELS } from '../../worker/contract/image';
 import { graphUpTo } from './compose';
 import { appendLayersModel } from './layers-model';
 import { OnnxGraph } from './onnx-graph';
@@ -22,8 +23,6 @@ export interface KmeansGraphOptions {
   encoder: FeatureEncoder;
   graphName?: string;
 }
-
-const PIXELS = 784;
 
 /**
  * Appends distances and the argmin to `g`; declares the outputs `cluster` (int64 [N]) and `distances`

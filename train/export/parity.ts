@@ -2,6 +2,7 @@
 // the reference runtime here; the worker runs the same graph in onnxruntime-web.
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
+import { IMAGE_PIXELS } from '../../worker/contract/image';
 
 /**
  * The tolerance every export must meet (STYLE.md convention 6): |tfjs − ONNX| ≤ 1e-4, scaled by the
@@ -123,7 +124,7 @@ export async function checkedLayersParity(
   outputNames: readonly string[],
 ): Promise<{ maxAbsError: number; maxScaledError: number; perOutput: Record<string, number> }> {
   const n = Math.min(64, test.count);
-  const input = { name: 'x', data: test.images.subarray(0, n * 784), shape: [n, 784] };
+  const input = { name: 'x', data: test.images.subarray(0, n * IMAGE_PIXELS), shape: [n, IMAGE_PIXELS] };
   const parity = await layersModelParity(model, bytes, input, outputNames);
   if (parity.maxScaledError > PARITY_TOLERANCE) {
     throw new Error(

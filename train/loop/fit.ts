@@ -2,8 +2,8 @@
 // the randomness of each step are derived from (seed, epoch) and (seed, step) alone, so a run that
 // resumes from a checkpoint takes exactly the steps an uninterrupted run takes.
 import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../../worker/contract/rng';
 import type { TrainConfig } from '../config/schema';
-import type { Rng } from '../data/rng';
 import { Adam, trainableVariables } from './adam';
 import {
   type EpochRecord,

@@ -1,8 +1,9 @@
 // Stateless seeding: the RNG of epoch e or step s is a pure function of (seed, stream, e or s). A run
 // resumed from a checkpoint therefore sees the same batch order and the same augmentations as one
 // that never stopped, without storing RNG state.
+
+import { createRng, type Rng } from '../../worker/contract/rng';
 import { shuffleInPlace } from '../data/batches';
-import { createRng, type Rng } from '../data/rng';
 
 /** Combines integers into one 32-bit seed (murmur3's fmix32 finaliser over a running hash). */
 export function mixSeed(...parts: number[]): number {

@@ -3,8 +3,9 @@
 // and the manifest. Each method file (ae, conv-ae, sparse-ae, contractive-ae, dae) only says what
 // differs: the builder, the penalty, the corruption, the extra metrics.
 import * as tf from '@tensorflow/tfjs';
-import type { Manifest, Task } from '../../worker/schemas/manifest';
-import { type CorruptionSpec, corrupt } from '../augment/corrupt';
+import { type CorruptionSpec, corrupt } from '../../worker/contract/corruptions';
+import type { Manifest, Task } from '../../worker/contract/manifest';
+import type { Rng } from '../../worker/contract/rng';
 import { gatherBatch } from '../data/batches';
 import type { Dataset } from '../data/dataset';
 import { reconstructionMetrics } from '../eval/reconstruction';
@@ -38,7 +39,7 @@ export async function trainAutoencoder(ctx: MethodContext, recipe: AutoencoderRe
   const { config: c, data } = ctx;
   const { model } = recipe;
   const apply = (x: tf.Tensor2D) => model.apply(x) as [tf.Tensor2D, tf.Tensor2D];
-  const lossOn = (set: Dataset) => (indices: Uint32Array, step: { rng: import('../data/rng').Rng }) => {
+  const lossOn = (set: Dataset) => (indices: Uint32Array, step: { rng: Rng }) => {
     const clean = gatherBatch(set, indices).images;
     const x = tf.tensor2d(clean, [indices.length, 784]);
     const input = recipe.corruption

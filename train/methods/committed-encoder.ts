@@ -4,8 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { type Manifest, ManifestSchema } from '../../worker/schemas/manifest';
-import { IMAGE_PIXELS } from '../data/dataset';
+import { IMAGE_PIXELS } from '../../worker/contract/image';
+import { type Manifest, ManifestSchema } from '../../worker/contract/manifest';
 import { runInBatches } from '../export/parity';
 
 export interface CommittedEncoder {

@@ -1,9 +1,10 @@
 // Denoising autoencoder (Vincent et al. 2008): corrupt x into x̃, train on L(x, g(f(x̃))). Serves
 // /v1/denoise. Reports PSNR of the noisy input and of the denoised output on the test split.
 import * as tf from '@tensorflow/tfjs';
-import { type CorruptionSpec, corrupt } from '../augment/corrupt';
-import { createRng } from '../data/rng';
-import { meanSquaredError, psnrFromMse } from '../eval/reconstruction';
+import { type CorruptionSpec, corrupt } from '../../worker/contract/corruptions';
+import { meanSquaredError } from '../../worker/contract/reconstruction-error';
+import { createRng } from '../../worker/contract/rng';
+import { psnrFromMse } from '../eval/reconstruction';
 import { buildMlpAutoencoder } from '../models/mlp-autoencoder';
 import { trainAutoencoder } from './autoencoder';
 import type { Method } from './method';

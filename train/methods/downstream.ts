@@ -3,9 +3,9 @@
 // test embeddings, matched to the classes (ACC) and compared by NMI. Shared by rotnet, jigsaw, simclr
 // and probe, so the numbers of the lecture's comparison are computed one way.
 import * as tf from '@tensorflow/tfjs';
+import { IMAGE_PIXELS } from '../../worker/contract/image';
 import type { TrainConfig } from '../config/schema';
 import type { Dataset } from '../data/dataset';
-import { IMAGE_PIXELS } from '../data/dataset';
 import { clusteringAccuracy, normalizedMutualInformation } from '../eval/clustering';
 import {
   type Embeddings,

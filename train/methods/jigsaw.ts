@@ -2,8 +2,9 @@
 // the 24 permutations, predict which. Solving it needs to know what goes where in an object. A fresh
 // permutation is drawn per image and step from the step's seeded RNG (resume stays exact). Serves
 // /v1/jigsaw (permutationProbabilities in the order of JIGSAW_PERMUTATIONS) and the embedding.
-import { JIGSAW_PERMUTATIONS, jigsawExamples, randomPermutationClasses } from '../augment/tiles';
-import { IMAGE_PIXELS } from '../data/dataset';
+import { IMAGE_PIXELS } from '../../worker/contract/image';
+import { JIGSAW_PERMUTATIONS } from '../../worker/contract/jigsaw';
+import { jigsawExamples, randomPermutationClasses } from '../augment/tiles';
 import { describeConvEncoder } from '../models/conv-encoder';
 import type { Method } from './method';
 import { trainPretextClassifier } from './pretext-classifier';

@@ -1,11 +1,11 @@
 // What every method gets from the CLI and gives back: a method is a short file composed from a
 // builder, a loss and the shared loop (STYLE.md), registered in methods/index.ts.
 import * as tf from '@tensorflow/tfjs';
+import { IMAGE_PIXELS } from '../../worker/contract/image';
 import { wasmThreads } from '../backend/select';
 import type { TrainConfig, TrainConfigInput } from '../config/schema';
 import { gatherBatch } from '../data/batches';
 import type { Dataset } from '../data/dataset';
-import { IMAGE_PIXELS } from '../data/dataset';
 import { IMAGE_INPUT, type ManifestDraft, type WrittenArtifact } from '../export/artifact';
 
 export interface MethodContext {

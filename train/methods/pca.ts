@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { z } from 'zod';
-import type { Manifest } from '../../worker/schemas/manifest';
+import type { Manifest } from '../../worker/contract/manifest';
 import { TrainConfigSchema } from '../config/schema';
 import { psnrFromMse } from '../eval/reconstruction';
 import { IMAGE_INPUT, writeModelArtifact } from '../export/artifact';

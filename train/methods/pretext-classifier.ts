@@ -2,11 +2,11 @@
 // softmax head trained by cross-entropy on them, the pretext accuracy on the test split, the downstream
 // metrics of the frozen representation, and one ONNX graph x → (pretext probabilities, embedding).
 import * as tf from '@tensorflow/tfjs';
-import type { Manifest, Task } from '../../worker/schemas/manifest';
+import type { Manifest, Task } from '../../worker/contract/manifest';
+import { createRng, type Rng } from '../../worker/contract/rng';
 import type { PretextExamples } from '../augment/rotate';
 import { gatherBatch } from '../data/batches';
 import type { Dataset } from '../data/dataset';
-import { createRng, type Rng } from '../data/rng';
 import { accuracy, argmaxRows } from '../eval/probe';
 import { writeModelArtifact } from '../export/artifact';
 import { exportLayersModel } from '../export/layers-model';

@@ -3,8 +3,9 @@
 // and 100% of the training labels and compared with the same conv encoder trained from scratch on the
 // same labels. Serves /v1/classify: the encoder's graph with the probe of the largest label share
 // appended (Gemm + Softmax), so the classifier is exactly the encoder that was evaluated.
+
+import { IMAGE_PIXELS } from '../../worker/contract/image';
 import { gatherBatch } from '../data/batches';
-import { IMAGE_PIXELS } from '../data/dataset';
 import { probeProbabilities } from '../eval/probe';
 import { writeModelArtifact } from '../export/artifact';
 import { graphUpTo } from '../export/compose';

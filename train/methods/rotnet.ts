@@ -2,7 +2,8 @@
 // turned by 0°, 90°, 180° and 270°, and a CNN predicts which; recognising "upright" needs the object's
 // shape. Serves /v1/rotation (rotationProbabilities in the order of ROTATION_ANGLES) and the encoder's
 // representation as the embedding.
-import { ROTATION_ANGLES, rotationExamples } from '../augment/rotate';
+import { ROTATION_ANGLES } from '../../worker/contract/rotation';
+import { rotationExamples } from '../augment/rotate';
 import { describeConvEncoder } from '../models/conv-encoder';
 import type { Method } from './method';
 import { trainPretextClassifier } from './pretext-classifier';

@@ -3,10 +3,10 @@
 // together against the 2N − 2 other views of the batch. The head is thrown away afterwards (§4.2: h
 // before g is the better representation), so the exported graph is the encoder: x → embedding = f(x).
 import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../../worker/contract/rng';
 import { SIMCLR_VIEWS_28X28, simclrViews } from '../augment/simclr-views';
 import { gatherBatch } from '../data/batches';
 import type { Dataset } from '../data/dataset';
-import type { Rng } from '../data/rng';
 import { writeModelArtifact } from '../export/artifact';
 import { exportLayersModel } from '../export/layers-model';
 import { checkedLayersParity } from '../export/parity';

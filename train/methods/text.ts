@@ -4,8 +4,8 @@
 // serve /v1/text/fill-mask, /v1/text/unshuffle and /v1/text/embed.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildVocabulary, Tokenizer, vocabularyJson } from '../../worker/text/tokenizer';
-import { createRng } from '../data/rng';
+import { createRng } from '../../worker/contract/rng';
+import { buildVocabulary, Tokenizer, vocabularyJson } from '../../worker/contract/tokenizer';
 import { sha256Hex, writeModelArtifact } from '../export/artifact';
 import { PARITY_TOLERANCE } from '../export/parity';
 import { readTextWeights, TEXT_OUTPUTS, textGraphParity, textTransformerGraph } from '../export/text-graph';

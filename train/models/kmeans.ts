@@ -3,7 +3,7 @@
 // changing (Lloyd 1982). Seeded by k-means++ (Arthur & Vassilvitskii 2007), restarted a few times,
 // keeping the lowest inertia Σᵢ ‖xᵢ − μ_c(i)‖². Pure TypeScript on float64 accumulators: it runs on any
 // N × D features — raw pixels, PCA embeddings or an encoder's embeddings.
-import { createRng, type Rng } from '../data/rng';
+import { createRng, type Rng } from '../../worker/contract/rng';
 
 export interface KmeansOptions {
   k: number;

@@ -1,6 +1,6 @@
 // The text corpus: Debian's `fortunes` package (≈ 15,000 quotations, jokes and aphorisms in
 // /usr/share/games/fortunes, one file per theme, entries separated by lines holding only "%"),
-// split into sentences and tokenized by the shared tokenizer (worker/text/tokenizer.ts).
+// split into sentences and tokenized by the shared tokenizer (worker/contract/tokenizer.ts).
 //
 // Split (fixed, documented, independent of the seed and of the file order): a sentence is in the test
 // split when the FNV-1a hash of its words joined by spaces is 0 mod 10 (≈ 10 %). Duplicate sentences
@@ -8,7 +8,7 @@
 // the corpus can never be on both sides.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { words } from '../../worker/text/tokenizer';
+import { words } from '../../worker/contract/tokenizer';
 import { DatasetError } from '../data/dataset';
 
 export const FORTUNES_DIR = '/usr/share/games/fortunes';

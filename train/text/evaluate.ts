@@ -8,14 +8,14 @@
 // The grading takes a TextPredictor, so the same code grades the trained tfjs weights (at the end of
 // training) and the exported ONNX graph (train/text/report.ts, for EVALUATION.md).
 import * as tf from '@tensorflow/tfjs';
-import { SPECIAL_TOKENS, UNK_ID } from '../../worker/text/tokenizer';
+import { createRng } from '../../worker/contract/rng';
+import { SPECIAL_TOKENS, UNK_ID } from '../../worker/contract/tokenizer';
 import {
   alignRepeatedTokens,
   bestAssignment,
   kendallTau,
   positionScores,
-} from '../../worker/text/word-order';
-import { createRng } from '../data/rng';
+} from '../../worker/contract/word-order';
 import { mixSeed } from '../loop/seeding';
 import { type EncodedSentences, maskOneWord, shuffleWords } from './pretext';
 import {

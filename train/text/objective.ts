@@ -1,7 +1,7 @@
 // One training step's loss for the text method: both pretext tasks on the same sentences through the
 // one shared encoder,  L = L_masked-words + λ·L_word-order  (λ = --order-weight).
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../data/rng';
+import type { Rng } from '../../worker/contract/rng';
 import { maskedWordLoss } from '../losses/text-masked-words';
 import { wordOrderLoss } from '../losses/text-word-order';
 import { type EncodedSentences, maskWords, shuffleWords } from './pretext';

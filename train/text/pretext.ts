@@ -4,8 +4,8 @@
 //     word 10 %, and stays itself 10 %, so the encoder also learns states for words it can see.
 //   word order: shuffle each sentence's words; the target of each slot is the word's original position.
 
-import { MASK_ID, SPECIAL_TOKENS, type Tokenizer } from '../../worker/text/tokenizer';
-import type { Rng } from '../data/rng';
+import type { Rng } from '../../worker/contract/rng';
+import { MASK_ID, SPECIAL_TOKENS, type Tokenizer } from '../../worker/contract/tokenizer';
 
 /** Sentences as token ids: row i is ids[i·L … i·L+L), right-padded with [PAD] = 0. */
 export interface EncodedSentences {

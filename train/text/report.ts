@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { type Manifest, ManifestSchema } from '../../worker/schemas/manifest';
-import { Tokenizer, vocabularyJson } from '../../worker/text/tokenizer';
+import { type Manifest, ManifestSchema } from '../../worker/contract/manifest';
+import { Tokenizer, vocabularyJson } from '../../worker/contract/tokenizer';
 import { FORTUNES_DIR, loadFortunesCorpus, MIN_WORDS } from './corpus';
 import {
   embedSentences,

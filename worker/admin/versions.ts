@@ -8,8 +8,8 @@ export interface Published {
   layout: BucketLayout;
 }
 
+import type { Manifest } from '../contract/manifest';
 import { ApiError, invalidInput } from '../http/api-error';
-import type { Manifest } from '../schemas/manifest';
 import type { ModelBucket } from '../store/bucket';
 import {
   type BucketLayout,

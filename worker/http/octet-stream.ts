@@ -2,13 +2,14 @@
 // and a quarter of the bytes. Layout both ways: float32 little-endian, row-major, one row per image.
 import type { Context } from 'hono';
 import { accepts } from 'hono/accepts';
-import { IMAGE_SIZE, isPixel } from '../schemas/image';
-import type { Manifest } from '../schemas/manifest';
+import { IMAGE_PIXELS } from '../contract/image';
+import type { Manifest } from '../contract/manifest';
+import { isPixel } from '../schemas/image';
 import { MAX_IMAGES } from '../schemas/requests';
 import { type Issue, invalidInput } from './api-error';
 import { FLOAT32_MEDIA_TYPE, JSON_MEDIA_TYPE } from './media-type';
 
-const ROW_BYTES = IMAGE_SIZE * Float32Array.BYTES_PER_ELEMENT;
+const ROW_BYTES = IMAGE_PIXELS * Float32Array.BYTES_PER_ELEMENT;
 
 /** The images of an application/octet-stream body, checked like JSON images (first bad pixel each). */
 export async function readFloat32Images(c: Context): Promise<Float32Array[]> {
@@ -18,7 +19,7 @@ export async function readFloat32Images(c: Context): Promise<Float32Array[]> {
     throw invalidInput([
       {
         path: 'body',
-        message: `must be N×${IMAGE_SIZE} float32 values (a multiple of ${ROW_BYTES} bytes), got ${bytes.byteLength} bytes`,
+        message: `must be N×${IMAGE_PIXELS} float32 values (a multiple of ${ROW_BYTES} bytes), got ${bytes.byteLength} bytes`,
       },
     ]);
   }
@@ -29,9 +30,9 @@ export async function readFloat32Images(c: Context): Promise<Float32Array[]> {
   const images: Float32Array[] = [];
   const issues: Issue[] = [];
   for (let n = 0; n < count; n++) {
-    const image = new Float32Array(IMAGE_SIZE);
-    for (let i = 0; i < IMAGE_SIZE; i++) {
-      const pixel = view.getFloat32((n * IMAGE_SIZE + i) * 4, true);
+    const image = new Float32Array(IMAGE_PIXELS);
+    for (let i = 0; i < IMAGE_PIXELS; i++) {
+      const pixel = view.getFloat32((n * IMAGE_PIXELS + i) * 4, true);
       if (!isPixel(pixel)) {
         issues.push({ path: `images[${n}][${i}]`, message: `must be a number in [0, 1], got ${pixel}` });
         break;

@@ -7,6 +7,7 @@
 // POST /__bench/session?level=&n=      body: ONNX (or ORT-format) bytes; creates a session with that
 //                                      graph optimisation level and times its creation and first runs
 import { Hono } from 'hono';
+import { IMAGE_PIXELS } from '../contract/image';
 import { ApiError, invalidInput } from '../http/api-error';
 import { onNotFound } from '../http/error-handler';
 import type { GraphOptimizationLevel } from '../runtime/model-runtime';
@@ -65,8 +66,8 @@ export function benchRoutes(registry: ModelRegistry) {
 }
 
 async function timeRuns(session: ModelSession, input: string, n: number, iters: number): Promise<number[]> {
-  const data = Float32Array.from({ length: n * 784 }, (_, i) => (i % 97) / 97);
-  const feeds: Record<string, Float32Tensor> = { [input]: { data, dims: [n, 784] } };
+  const data = Float32Array.from({ length: n * IMAGE_PIXELS }, (_, i) => (i % 97) / 97);
+  const feeds: Record<string, Float32Tensor> = { [input]: { data, dims: [n, IMAGE_PIXELS] } };
   const times: number[] = [];
   for (let i = 0; i < iters; i++) {
     const started = performance.now();

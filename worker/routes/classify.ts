@@ -8,9 +8,9 @@ import { float32Response, wantsFloat32 } from '../http/octet-stream';
 import { routesApp } from '../http/routes-app';
 import { batchToRows } from '../runtime/preprocess';
 import { answeredBy } from '../schemas/answer';
+import { classifyAnswer, probabilitiesOf } from '../serving/answers';
 import type { ModelRegistry } from '../serving/model-registry';
 import { roleOutput, runImagePipeline } from '../serving/pipeline';
-import { argmax, probabilityRows } from '../serving/probabilities';
 import { imageRoute } from './image-route';
 
 export const ClassifyAnswerSchema = z
@@ -39,15 +39,11 @@ export function classifyRoutes(registry: ModelRegistry) {
       const request = await readImageRequest(c, c.req.valid('json'), c.req.valid('query'));
       const result = await runImagePipeline(registry, 'classify', request);
       const { role, tensor } = roleOutput(result, 'classify', 'probabilities', 'logits');
-      const rows = probabilityRows(batchToRows(tensor), role === 'logits');
+      const rows = probabilitiesOf(role, batchToRows(tensor));
       if (wantsFloat32(c))
         return float32Response(c, result.manifest, result.count, Float32Array.from(rows.flat()));
-      const names = result.manifest.classNames;
-      const predictions = rows.map((probabilities) => {
-        const best = argmax(probabilities);
-        return { label: names?.[best] ?? String(best), probabilities };
-      });
-      return c.json({ model: result.manifest.name, version: result.manifest.version, predictions }, 200);
+      const { name: model, version, classNames } = result.manifest;
+      return c.json({ model, version, predictions: classifyAnswer(rows, classNames) }, 200);
     })
     .all(route.path, methodNotAllowed(['POST']));
 }

@@ -9,9 +9,9 @@ import { float32Response, wantsFloat32 } from '../http/octet-stream';
 import { routesApp } from '../http/routes-app';
 import { batchToRows } from '../runtime/preprocess';
 import { answeredBy } from '../schemas/answer';
+import { clusterAnswer } from '../serving/answers';
 import type { ModelRegistry } from '../serving/model-registry';
 import { roleOutput, runImagePipeline } from '../serving/pipeline';
-import { argmax } from '../serving/probabilities';
 import { imageRoute } from './image-route';
 
 export const ClusterAnswerSchema = z
@@ -39,14 +39,9 @@ export function clusterRoutes(registry: ModelRegistry) {
       const result = await runImagePipeline(registry, 'cluster', request);
       const { tensor } = roleOutput(result, 'cluster', 'distances');
       if (wantsFloat32(c)) return float32Response(c, result.manifest, result.count, tensor.data);
-      const distances = batchToRows(tensor);
-      const assigned = result.outputs['cluster'];
-      const clusters =
-        assigned === undefined
-          ? distances.map((row) => argmax(row.map((d) => -d)))
-          : Array.from(assigned.data.subarray(0, result.count), Math.round);
+      const answer = clusterAnswer(batchToRows(tensor), result.outputs['cluster']?.data);
       const { name: model, version } = result.manifest;
-      return c.json({ model, version, clusters, distances }, 200);
+      return c.json({ model, version, ...answer }, 200);
     })
     .all(route.path, methodNotAllowed(['POST']));
 }

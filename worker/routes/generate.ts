@@ -2,7 +2,7 @@
 // decodes it with a VAE's decoder p_dec(x|h) (the stochastic-autoencoder lecture). The same seed and
 // model version give the same images; the answer carries the seed it used.
 import { createRoute, z } from '@hono/zod-openapi';
-import { createRng } from '../../train/data/rng';
+import { priorSample } from '../contract/rng';
 import { acceptBodies, FLOAT32_MEDIA_TYPE, JSON_MEDIA_TYPE } from '../http/media-type';
 import { methodNotAllowed } from '../http/method-not-allowed';
 import { float32Response, wantsFloat32 } from '../http/octet-stream';
@@ -46,13 +46,13 @@ export function generateRoutes(registry: ModelRegistry) {
   return routesApp()
     .openapi(route, async (c) => {
       const { model: requested, count, seed = randomSeed() } = c.req.valid('json');
-      const { manifest, session, generator } = await registry.forGenerator(requested);
-      const { name: latentName, dims } = generator.latent;
-      // h ~ N(0, I): the prior the VAE's KL term pulls q(h|x) toward, drawn with training's seeded RNG.
-      const rng = createRng(seed);
-      const codes = Float32Array.from({ length: count * dims }, () => rng.normal());
+      const { manifest, generator } = await registry.forGenerator(requested);
+      const { session, spec } = generator;
+      const { name: latentName, dims } = spec.latent;
+      // h ~ N(0, I): the prior the VAE's KL term pulls q(h|x) toward, drawn with the contract's seeded RNG.
+      const codes = priorSample(count, dims, seed);
       const results = await session.run({ [latentName]: { data: codes, dims: [count, dims] } });
-      const images = results[generator.output.name]!;
+      const images = results[spec.output.name]!;
       if (wantsFloat32(c)) return float32Response(c, manifest, count, images.data);
       return c.json(
         { model: manifest.name, version: manifest.version, seed, images: batchToRows(images) },

@@ -1,18 +1,16 @@
 // POST /v1/jigsaw {model?, images} → {model, version, predictions, restored}: the jigsaw pretext task.
-// The model scores the 24 tile permutations of worker/schemas/jigsaw.ts (role `permutationProbabilities`,
+// The model scores the 24 tile permutations of worker/contract/jigsaw.ts (role `permutationProbabilities`,
 // or `permutationLogits` through softmax); `restored` puts each image's tiles back by the best one.
 import { z } from '@hono/zod-openapi';
-import { modelUnavailable } from '../http/api-error';
 import { readImageRequest } from '../http/image-request';
 import { methodNotAllowed } from '../http/method-not-allowed';
 import { float32Response, wantsFloat32 } from '../http/octet-stream';
 import { routesApp } from '../http/routes-app';
 import { batchToRows } from '../runtime/preprocess';
 import { answeredBy, ImageRowsSchema } from '../schemas/answer';
-import { JIGSAW_PERMUTATIONS, restoreTiles } from '../schemas/jigsaw';
+import { jigsawAnswer, probabilitiesOf } from '../serving/answers';
 import type { ModelRegistry } from '../serving/model-registry';
 import { roleOutput, runImagePipeline } from '../serving/pipeline';
-import { argmax, probabilityRows } from '../serving/probabilities';
 import { imageRoute } from './image-route';
 
 export const JigsawAnswerSchema = z
@@ -49,26 +47,11 @@ export function jigsawRoutes(registry: ModelRegistry) {
       const request = await readImageRequest(c, c.req.valid('json'), c.req.valid('query'));
       const result = await runImagePipeline(registry, 'jigsaw', request);
       const { role, tensor } = roleOutput(result, 'jigsaw', 'permutationProbabilities', 'permutationLogits');
-      const rows = probabilityRows(batchToRows(tensor), role === 'permutationLogits');
-      if (rows[0]?.length !== JIGSAW_PERMUTATIONS.length) {
-        const got = rows[0]?.length ?? 0;
-        throw modelUnavailable(
-          result.manifest.name,
-          `its "${role}" has ${got} classes, not ${JIGSAW_PERMUTATIONS.length}`,
-        );
-      }
+      const rows = probabilitiesOf(role, batchToRows(tensor));
       if (wantsFloat32(c))
         return float32Response(c, result.manifest, result.count, Float32Array.from(rows.flat()));
-      const best = rows.map(argmax);
-      const predictions = rows.map((probabilities, i) => ({
-        permutation: [...JIGSAW_PERMUTATIONS[best[i]!]!],
-        probability: probabilities[best[i]!]!,
-      }));
-      const restored = request.images.map((image, i) =>
-        Array.from(restoreTiles(image, JIGSAW_PERMUTATIONS[best[i]!]!)),
-      );
       const { name: model, version } = result.manifest;
-      return c.json({ model, version, predictions, restored }, 200);
+      return c.json({ model, version, ...jigsawAnswer(request.images, rows) }, 200);
     })
     .all(route.path, methodNotAllowed(['POST']));
 }

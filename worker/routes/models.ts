@@ -1,9 +1,9 @@
 // GET /v1/models and /v1/models/:name: the manifests, so clients can see what each model does.
 import { createRoute, z } from '@hono/zod-openapi';
+import { ManifestSchema } from '../contract/manifest';
 import { methodNotAllowed } from '../http/method-not-allowed';
 import { routesApp } from '../http/routes-app';
 import { MODEL_ERROR_RESPONSES, NOT_FOUND_RESPONSE } from '../schemas/errors';
-import { ManifestSchema } from '../schemas/manifest';
 import type { ModelRegistry } from '../serving/model-registry';
 
 // Not named with .openapi(): manifest.ts builds it with plain zod, which has no .openapi() at that point.

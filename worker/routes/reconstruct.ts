@@ -7,6 +7,7 @@ import { float32Response, wantsFloat32 } from '../http/octet-stream';
 import { routesApp } from '../http/routes-app';
 import { batchToRows } from '../runtime/preprocess';
 import { answeredBy, ImageRowsSchema } from '../schemas/answer';
+import { reconstructionAnswer } from '../serving/answers';
 import type { ModelRegistry } from '../serving/model-registry';
 import { roleOutput, runImagePipeline } from '../serving/pipeline';
 import { imageRoute } from './image-route';
@@ -34,15 +35,8 @@ export function reconstructRoutes(registry: ModelRegistry) {
       const result = await runImagePipeline(registry, 'reconstruct', request);
       const { tensor } = roleOutput(result, 'reconstruct', 'reconstruction');
       if (wantsFloat32(c)) return float32Response(c, result.manifest, result.count, tensor.data);
-      const images = batchToRows(tensor);
-      const mse = images.map((reconstruction, i) => meanSquaredError(request.images[i]!, reconstruction));
-      return c.json({ model: result.manifest.name, version: result.manifest.version, images, mse }, 200);
+      const { name: model, version } = result.manifest;
+      return c.json({ model, version, ...reconstructionAnswer(request.images, batchToRows(tensor)) }, 200);
     })
     .all(route.path, methodNotAllowed(['POST']));
-}
-
-export function meanSquaredError(x: ArrayLike<number>, reconstruction: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < x.length; i++) sum += (x[i]! - reconstruction[i]!) ** 2;
-  return sum / x.length;
 }

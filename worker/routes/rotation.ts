@@ -9,10 +9,9 @@ import { float32Response, wantsFloat32 } from '../http/octet-stream';
 import { routesApp } from '../http/routes-app';
 import { batchToRows } from '../runtime/preprocess';
 import { answeredBy, ImageRowsSchema } from '../schemas/answer';
-import { ROTATION_ANGLES, uprightImage } from '../schemas/rotation';
+import { probabilitiesOf, rotationAnswer } from '../serving/answers';
 import type { ModelRegistry } from '../serving/model-registry';
 import { roleOutput, runImagePipeline } from '../serving/pipeline';
-import { argmax, probabilityRows } from '../serving/probabilities';
 import { imageRoute } from './image-route';
 
 export const RotationAnswerSchema = z
@@ -48,17 +47,11 @@ export function rotationRoutes(registry: ModelRegistry) {
       const request = await readImageRequest(c, c.req.valid('json'), c.req.valid('query'));
       const result = await runImagePipeline(registry, 'rotation', request);
       const { role, tensor } = roleOutput(result, 'rotation', 'rotationProbabilities', 'rotationLogits');
-      const rows = probabilityRows(batchToRows(tensor), role === 'rotationLogits');
+      const rows = probabilitiesOf(role, batchToRows(tensor));
       if (wantsFloat32(c))
         return float32Response(c, result.manifest, result.count, Float32Array.from(rows.flat()));
-      const classes = rows.map(argmax);
-      const predictions = rows.map((probabilities, i) => ({
-        angle: ROTATION_ANGLES[classes[i]!]!,
-        probabilities,
-      }));
-      const upright = request.images.map((image, i) => Array.from(uprightImage(image, classes[i]!)));
       const { name: model, version } = result.manifest;
-      return c.json({ model, version, predictions, upright }, 200);
+      return c.json({ model, version, ...rotationAnswer(request.images, rows) }, 200);
     })
     .all(route.path, methodNotAllowed(['POST']));
 }

@@ -2,6 +2,7 @@
 // the masked-word pretext task ("I am going to [MASK]"). Each [MASK] gets the `top` most likely words
 // of the model's masked-word head (output role `wordLogits`, [L, V]).
 import { createRoute, z } from '@hono/zod-openapi';
+import { MASK_ID } from '../contract/tokenizer';
 import { acceptBodies, JSON_MEDIA_TYPE } from '../http/media-type';
 import { methodNotAllowed } from '../http/method-not-allowed';
 import { routesApp } from '../http/routes-app';
@@ -11,7 +12,6 @@ import type { ModelRegistry } from '../serving/model-registry';
 import { topWords } from '../text/fill-mask';
 import { FillMaskRequestSchema } from '../text/requests';
 import { encodeText, runText, textModel, unknownWords } from '../text/text-model';
-import { MASK_ID } from '../text/tokenizer';
 
 const WordsSchema = z.array(z.string());
 

@@ -3,6 +3,7 @@
 // in (output role `positionLogits`, [L, L]); the answer is the one order that maximises the total
 // log-probability (an assignment, so no two words claim the same place).
 import { createRoute, z } from '@hono/zod-openapi';
+import { bestAssignment, invertPermutation, positionScores } from '../contract/word-order';
 import { acceptBodies, JSON_MEDIA_TYPE } from '../http/media-type';
 import { methodNotAllowed } from '../http/method-not-allowed';
 import { routesApp } from '../http/routes-app';
@@ -11,7 +12,6 @@ import { MODEL_ERROR_RESPONSES } from '../schemas/errors';
 import type { ModelRegistry } from '../serving/model-registry';
 import { UnshuffleRequestSchema } from '../text/requests';
 import { encodeText, runText, textModel, unknownWords } from '../text/text-model';
-import { bestAssignment, invertPermutation, positionScores } from '../text/word-order';
 
 export const UnshuffleAnswerSchema = z
   .object({

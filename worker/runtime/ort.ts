@@ -15,6 +15,7 @@
 
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
 import * as ort from 'onnxruntime-web/wasm';
+import { IMAGE_PIXELS } from '../contract/image';
 import { executionProvidersFor } from './execution-providers';
 import type { GraphOptimizationLevel, ModelRuntime } from './model-runtime';
 import { ModelSession } from './model-session';
@@ -97,8 +98,8 @@ function warmUpOnce(createSession: ModelRuntime['createSession']): Promise<void>
     try {
       const session = await createSession(warmupGraph);
       const [input] = session.inputNames;
-      const data = Float32Array.from({ length: 2 * 784 }, (_, i) => ((i * 37) % 101) / 100);
-      await session.run({ [input!]: { data, dims: [2, 784] } });
+      const data = Float32Array.from({ length: 2 * IMAGE_PIXELS }, (_, i) => ((i * 37) % 101) / 100);
+      await session.run({ [input!]: { data, dims: [2, IMAGE_PIXELS] } });
       await session.release();
       ortStartup.warmUpMs = performance.now() - started;
     } catch (error) {

@@ -1,16 +1,16 @@
 // Validated images (each a Float32Array of 784 values in [0, 1]) → one float32 batch N×784, the model
 // input; and the inverse for outputs, rows of an N×D batch as plain number arrays for JSON.
-import { IMAGE_SIZE } from '../schemas/image';
+import { IMAGE_PIXELS } from '../contract/image';
 import type { Float32Tensor } from './model-session';
 
 export function imagesToBatch(images: readonly Float32Array[]): Float32Tensor {
-  const data = new Float32Array(images.length * IMAGE_SIZE);
+  const data = new Float32Array(images.length * IMAGE_PIXELS);
   images.forEach((image, i) => {
-    if (image.length !== IMAGE_SIZE)
-      throw new Error(`image ${i} has ${image.length} values, not ${IMAGE_SIZE}`);
-    data.set(image, i * IMAGE_SIZE);
+    if (image.length !== IMAGE_PIXELS)
+      throw new Error(`image ${i} has ${image.length} values, not ${IMAGE_PIXELS}`);
+    data.set(image, i * IMAGE_PIXELS);
   });
-  return { data, dims: [images.length, IMAGE_SIZE] };
+  return { data, dims: [images.length, IMAGE_PIXELS] };
 }
 
 export function batchToRows(tensor: Float32Tensor): number[][] {

@@ -1,5 +1,6 @@
 // Fields every model endpoint answers with, so a client always knows which artefact produced a result.
 import { z } from '@hono/zod-openapi';
+import { IMAGE_PIXELS } from '../contract/image';
 
 export const answeredBy = {
   model: z.string().openapi({ example: 'mnist-mlp-ae' }),
@@ -7,4 +8,4 @@ export const answeredBy = {
 };
 
 /** N images of 784 numbers (28×28 row-major, 1 = ink). */
-export const ImageRowsSchema = z.array(z.array(z.number()).length(784));
+export const ImageRowsSchema = z.array(z.array(z.number()).length(IMAGE_PIXELS));

@@ -1,5 +1,6 @@
 // A base64 image as clients send it: plain base64 or a `data:` URL (what canvas.toDataURL() gives).
 // Strict about the alphabet, so that a typo is an error naming the string instead of a garbled image.
+import { IMAGE_PIXELS } from '../contract/image';
 
 /** Thrown for a string that is not base64; the message completes "images[3] …". */
 export class Base64Error extends Error {
@@ -22,13 +23,13 @@ export function decodeBase64(text: string): Uint8Array {
   payload = payload.replace(LINE_BREAKS, '');
   if (payload.length === 0) throw new Base64Error('is an empty string, not a base64 image');
   if (!BASE64.test(payload) || payload.length % 4 === 1) {
-    throw new Base64Error('is neither 784 numbers nor valid base64 (PNG or JPEG)');
+    throw new Base64Error(`is neither ${IMAGE_PIXELS} numbers nor valid base64 (PNG or JPEG)`);
   }
   let binary: string;
   try {
     binary = atob(payload);
   } catch {
-    throw new Base64Error('is neither 784 numbers nor valid base64 (PNG or JPEG)');
+    throw new Base64Error(`is neither ${IMAGE_PIXELS} numbers nor valid base64 (PNG or JPEG)`);
   }
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);

@@ -1,14 +1,12 @@
 // One image in a request: either 784 numbers in [0, 1] (28×28 grayscale, row-major, 1 = ink: the
 // MNIST convention of DESIGN.md) or a base64 PNG/JPEG of any size, colour or grayscale, converted by
-// the very function training uses for image folders (train/data/image.ts). Either way the schema's
+// the very function training uses for image folders (worker/contract/image-decode.ts). Either way the schema's
 // output is the model input: a Float32Array of 784 values.
 import { z } from '@hono/zod-openapi';
-import { ImageDecodeError, type ImageLimits, imageTo28x28 } from '../../train/data/image';
-import { readImageHeader } from '../../train/data/image-header';
+import { IMAGE_PIXELS } from '../contract/image';
+import { ImageDecodeError, type ImageLimits, imageTo28x28 } from '../contract/image-decode';
+import { readImageHeader } from '../contract/image-header';
 import { Base64Error, decodeBase64 } from './base64';
-
-export const IMAGE_SIDE = 28;
-export const IMAGE_SIZE = IMAGE_SIDE * IMAGE_SIDE;
 
 /**
  * Tighter than training's defaults: a Worker isolate has 128 MB, and decoding one W×H image holds
@@ -33,15 +31,15 @@ export interface EncodedImage {
 const IMAGE_OPENAPI = {
   type: ['array', 'string'],
   description:
-    `${IMAGE_SIZE} numbers in [0, 1] (28×28 grayscale, row-major, 1 = ink, 0 = background), or a base64 ` +
+    `${IMAGE_PIXELS} numbers in [0, 1] (28×28 grayscale, row-major, 1 = ink, 0 = background), or a base64 ` +
     `PNG/JPEG (plain or a data: URL) of any size up to ${WORKER_IMAGE_LIMITS.maxSide} pixels a side, ` +
     'colour or grayscale, converted like the training images (luma, dark-on-light inverted, resized to 28×28)',
   oneOf: [
     {
       type: 'array',
       items: { type: 'number', minimum: 0, maximum: 1 },
-      minItems: IMAGE_SIZE,
-      maxItems: IMAGE_SIZE,
+      minItems: IMAGE_PIXELS,
+      maxItems: IMAGE_PIXELS,
     },
     { type: 'string', contentEncoding: 'base64', example: 'data:image/png;base64,iVBORw0KGgo…' },
   ],
@@ -75,11 +73,13 @@ export const ImageSchema = z
       return tooLarge === undefined ? { bytes, ...header } : fail(tooLarge);
     }
     if (!Array.isArray(value)) {
-      return fail(`must be an array of ${IMAGE_SIZE} numbers or a base64 image, got ${describeValue(value)}`);
+      return fail(
+        `must be an array of ${IMAGE_PIXELS} numbers or a base64 image, got ${describeValue(value)}`,
+      );
     }
-    if (value.length !== IMAGE_SIZE) return fail(`must have ${IMAGE_SIZE} values, got ${value.length}`);
-    const pixels = new Float32Array(IMAGE_SIZE);
-    for (let i = 0; i < IMAGE_SIZE; i++) {
+    if (value.length !== IMAGE_PIXELS) return fail(`must have ${IMAGE_PIXELS} values, got ${value.length}`);
+    const pixels = new Float32Array(IMAGE_PIXELS);
+    for (let i = 0; i < IMAGE_PIXELS; i++) {
       const pixel: unknown = value[i];
       // Only the first bad pixel is reported: 256 images × 784 bad pixels would make an error body
       // of 200,000 issues that helps nobody. JSON.parse turns 1e999 into Infinity, hence isFinite.

@@ -1,6 +1,7 @@
 // Request bodies and query strings of the model endpoints. These schemas validate every request AND
 // are what /openapi.json is generated from, so the documented contract cannot drift from the checks.
 import { z } from '@hono/zod-openapi';
+import { IMAGE_PIXELS } from '../contract/image';
 import { decodeImages, describeValue, ImageSchema } from './image';
 
 export const MAX_IMAGES = 256;
@@ -52,7 +53,7 @@ export const ModelQuerySchema = z.strictObject({
 export const Float32ImagesBodySchema = z.custom<never>().openapi({
   type: 'string',
   format: 'binary',
-  description: `float32 little-endian, N×${784} row-major (N = 1–${MAX_IMAGES}), each value in [0, 1]`,
+  description: `float32 little-endian, N×${IMAGE_PIXELS} row-major (N = 1–${MAX_IMAGES}), each value in [0, 1]`,
 });
 
 export const MAX_GENERATE = 256;

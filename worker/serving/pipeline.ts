@@ -1,9 +1,10 @@
 // The steps every image endpoint shares (as transformers.js pipelines): prepare the model for the
 // task, stack the images into one batch, run, and pick outputs by the roles the manifest names.
+
+import type { Manifest, Task } from '../contract/manifest';
 import { modelUnavailable } from '../http/api-error';
 import type { Float32Tensor } from '../runtime/model-session';
 import { imagesToBatch } from '../runtime/preprocess';
-import type { Manifest, Task } from '../schemas/manifest';
 import type { ModelRegistry } from './model-registry';
 
 /** What a route hands the pipeline: validated images (JSON, base64 or float32 alike) and a model name. */

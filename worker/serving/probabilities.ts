@@ -15,8 +15,3 @@ export function argmax(values: ArrayLike<number>): number {
   for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
   return best;
 }
-
-/** The rows of an N×C output as probabilities: as they are, or through softmax for logits. */
-export function probabilityRows(rows: number[][], areLogits: boolean): number[][] {
-  return areLogits ? rows.map(softmax) : rows;
-}

@@ -3,9 +3,10 @@
 // statically, because wrangler cannot bundle dynamic paths); the graphs are static assets, read on first
 // use through a ModelFileReader (./model-files.ts), except the small default models' graphs, which are
 // in the script too so that their sessions can be created before the first request (preloadable()).
+
+import { ManifestSchema, type ModelIndex, ModelIndexSchema } from '../contract/manifest';
 import { modelUnavailable } from '../http/api-error';
 import { toIssues } from '../schemas/issues';
-import { ManifestSchema, type ModelIndex, ModelIndexSchema } from '../schemas/manifest';
 import type { ModelFileReader } from './model-files';
 import type { ModelStore, StoredModel } from './model-store';
 

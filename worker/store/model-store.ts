@@ -1,6 +1,6 @@
 // Where models come from. The worker asks a store for the index and for one model at a time; the
 // bundled store reads what was deployed with the worker, the R2 store reads a bucket.
-import type { Manifest, ModelIndex } from '../schemas/manifest';
+import type { Manifest, ModelIndex } from '../contract/manifest';
 
 export interface StoredModel {
   manifest: Manifest;

@@ -4,7 +4,7 @@
 //   models/<name>/current                        body: the version that serves, e.g. "1.2.0"
 //   models/<name>/versions/<version>/manifest.json
 //   models/<name>/versions/<version>/model.onnx  (and generator.onnx, vocab.json: what the manifest names)
-import type { Manifest } from '../schemas/manifest';
+import type { Manifest } from '../contract/manifest';
 
 export const MODELS_PREFIX = 'models/';
 

@@ -6,10 +6,11 @@
 // running worker picks up a publish or a rollback within that time, without a restart. A version's files
 // are immutable, so their manifests are read once per isolate and cached by name@version; their graphs
 // are read when a session is created.
+
+import { type Manifest, ManifestSchema, type ModelIndex } from '../contract/manifest';
 import { modelUnavailable } from '../http/api-error';
 import { SessionCache, sessionKey } from '../runtime/session-cache';
 import { toIssues } from '../schemas/issues';
-import { type Manifest, ManifestSchema, type ModelIndex } from '../schemas/manifest';
 import type { BucketObjectBody, ModelBucket } from './bucket';
 import type { ModelStore, StoredModel } from './model-store';
 import { BucketLayout, MANIFEST_FILE, VERSION_PATTERN } from './r2-layout';

@@ -1,6 +1,6 @@
 // From the masked-word head's logits to ranked words: softmax over the real words only ([PAD], [UNK]
 // and [MASK] are never an answer), so the probabilities of all real words sum to 1.
-import { SPECIAL_TOKENS, type Tokenizer } from './tokenizer';
+import { SPECIAL_TOKENS, type Tokenizer } from '../contract/tokenizer';
 
 export interface WordProbability {
   word: string;

@@ -3,8 +3,8 @@
 // characters, without control characters or unpaired surrogates, with at least one word. What
 // depends on the model (its length, its vocabulary) is checked by text-model.ts.
 import { z } from '@hono/zod-openapi';
+import { MASK, tokens } from '../contract/tokenizer';
 import { describeValue } from '../schemas/image';
-import { MASK, tokens } from './tokenizer';
 
 /** Far above what a 16-word model reads; it only bounds the work a request can cause. */
 export const MAX_TEXT_CHARS = 1000;

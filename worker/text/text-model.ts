@@ -2,14 +2,13 @@
 // the model for the task with its checked vocabulary, the texts as one padded batch of token ids, one
 // run, and the outputs by the roles the manifest names. Errors that depend on the model (too many
 // words for its length, only words outside its vocabulary) are 400s that say which text and why.
+
+import type { Task, TextInputSpec } from '../contract/manifest';
+import { type Encoded, MASK, MASK_ID, padBatch, type Tokenizer, UNK_ID } from '../contract/tokenizer';
 import { type Issue, invalidInput, modelUnavailable } from '../http/api-error';
 import type { Float32Tensor } from '../runtime/model-session';
-import { SessionCache, sessionKey } from '../runtime/session-cache';
 import { formatPath } from '../schemas/issues';
-import type { Manifest, Task, TextInputSpec } from '../schemas/manifest';
 import type { ModelRegistry, ServableModel } from '../serving/model-registry';
-import { sha256HexOfText } from '../store/sha256';
-import { type Encoded, MASK, MASK_ID, padBatch, Tokenizer, UNK_ID, vocabularyJson } from './tokenizer';
 
 export interface TextModel extends ServableModel {
   spec: TextInputSpec;
@@ -17,54 +16,16 @@ export interface TextModel extends ServableModel {
   maxLength: number;
 }
 
-/** Checked tokenizers per registry and name@version: the vocabulary is hashed once, not per request. */
-const tokenizers = new WeakMap<ModelRegistry, SessionCache<Tokenizer>>();
-
 export async function textModel(registry: ModelRegistry, task: Task, requested?: string): Promise<TextModel> {
   const servable = await registry.forTask(task, requested);
-  const { manifest } = servable;
+  const { manifest, tokenizer } = servable;
   const spec = manifest.input;
-  if (spec.layout !== 'token-ids') {
+  // The registry opened the model with its checked vocabulary (worker/serving/model-checks.ts), and the
+  // manifest schema keeps text tasks to token-id inputs: this only narrows the types.
+  if (spec.layout !== 'token-ids' || tokenizer === undefined) {
     throw modelUnavailable(manifest.name, `it lists task "${task}" but its input is not token ids`);
   }
-  let cache = tokenizers.get(registry);
-  if (cache === undefined) {
-    cache = new SessionCache<Tokenizer>();
-    tokenizers.set(registry, cache);
-  }
-  const pending = cache.get(sessionKey(manifest.name, manifest.version), () =>
-    checkedTokenizer(manifest, spec, servable.vocab),
-  );
-  return { ...servable, spec, tokenizer: await pending, maxLength: spec.shape[1] };
-}
-
-async function checkedTokenizer(manifest: Manifest, spec: TextInputSpec, vocab: unknown): Promise<Tokenizer> {
-  const { file, sha256, size } = spec.tokenizer;
-  if (vocab === undefined) throw modelUnavailable(manifest.name, `${file} is not bundled`);
-  if (!Array.isArray(vocab) || !vocab.every((token) => typeof token === 'string')) {
-    throw modelUnavailable(manifest.name, `${file} is not a JSON array of strings`);
-  }
-  const actual = await sha256HexOfText(vocabularyJson(vocab));
-  if (actual !== sha256) {
-    throw modelUnavailable(
-      manifest.name,
-      `the sha256 of ${file} is ${actual}, but its manifest says ${sha256}`,
-    );
-  }
-  if (vocab.length !== size) {
-    throw modelUnavailable(
-      manifest.name,
-      `${file} has ${vocab.length} tokens, but its manifest says ${size}`,
-    );
-  }
-  try {
-    return new Tokenizer(vocab);
-  } catch (error) {
-    throw modelUnavailable(
-      manifest.name,
-      `${file}: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
+  return { ...servable, spec, tokenizer, maxLength: spec.shape[1] };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { rotateCounterClockwise, rotationExamples, uprightImage } from '../../../train/augment/rotate';
+import { rotationExamples } from '../../../train/augment/rotate';
+import { rotateCounterClockwise, uprightImage } from '../../../worker/contract/rotation';
 
 const image = Float32Array.from({ length: 784 }, (_, i) => ((i * 37) % 101) / 100);
 

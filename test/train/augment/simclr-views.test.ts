@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SIMCLR_VIEWS_28X28, simclrView, simclrViews } from '../../../train/augment/simclr-views';
-import { createRng } from '../../../train/data/rng';
+import { createRng } from '../../../worker/contract/rng';
 
 // A blob of ink in the middle, as digits and clothes are.
 const image = Float32Array.from({ length: 784 }, (_, i) => {

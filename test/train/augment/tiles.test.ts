@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  JIGSAW_PERMUTATIONS,
-  jigsawExamples,
-  randomPermutationClasses,
-  restoreTiles,
-} from '../../../train/augment/tiles';
-import { createRng } from '../../../train/data/rng';
+import { jigsawExamples, randomPermutationClasses } from '../../../train/augment/tiles';
+import { JIGSAW_PERMUTATIONS, restoreTiles } from '../../../worker/contract/jigsaw';
+import { createRng } from '../../../worker/contract/rng';
 
 const images = Float32Array.from({ length: 3 * 784 }, (_, i) => ((i * 53) % 97) / 96);
 

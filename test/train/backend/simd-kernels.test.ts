@@ -7,9 +7,9 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, setWasmThreads } from '../../../train/backend/select';
 import { SIMD_KERNELS } from '../../../train/backend/simd/register';
-import { createRng } from '../../../train/data/rng';
 import { Adam } from '../../../train/loop/adam';
 import { batchNormTraining } from '../../../train/ops/batch-norm';
+import { createRng } from '../../../worker/contract/rng';
 
 const values = (n: number, seed: number): Float32Array => {
   const rng = createRng(seed);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BatchSampler, batchCount, shuffleInPlace } from '../../../train/data/batches';
-import { type Dataset, IMAGE_PIXELS } from '../../../train/data/dataset';
-import { createRng } from '../../../train/data/rng';
+import type { Dataset } from '../../../train/data/dataset';
+import { IMAGE_PIXELS } from '../../../worker/contract/image';
+import { createRng } from '../../../worker/contract/rng';
 
 /** Image i is filled with the value i, its label is i mod 10: rows are recognisable in a batch. */
 function numbered(count: number): Dataset {

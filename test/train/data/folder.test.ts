@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatasetError } from '../../../train/data/dataset';
 import { loadImageFolder } from '../../../train/data/folder';
-import { grayPng, rgbJpeg, ringDigit } from './image-fixtures';
+import { grayPng, rgbJpeg, ringDigit } from '../../contract/image-fixtures';
 
 let dir: string;
 

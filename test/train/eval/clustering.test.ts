@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../../train/data/rng';
 import {
   clusteringAccuracy,
   contingencyTable,
   normalizedMutualInformation,
 } from '../../../train/eval/clustering';
+import { createRng } from '../../../worker/contract/rng';
 
 /** Accuracy by trying every cluster→class bijection (k! of them): the naive reference. */
 function bruteForceAccuracy(clusters: number[], labels: number[], k: number): number {

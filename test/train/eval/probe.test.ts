@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../train/backend/select';
-import { createRng } from '../../../train/data/rng';
 import {
   accuracy,
   argmaxRows,
@@ -13,6 +12,7 @@ import {
   selectRows,
   trainLinearProbe,
 } from '../../../train/eval/probe';
+import { createRng } from '../../../worker/contract/rng';
 
 /** Three linearly separable classes in 4-d: a large offset along axis c, plus noise and a constant shift. */
 function toy(count: number, seed: number): Embeddings {

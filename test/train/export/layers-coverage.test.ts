@@ -4,9 +4,10 @@ import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import * as tf from '@tensorflow/tfjs';
 import { ModelProtoSchema } from 'onnx-buf';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRng } from '../../../train/data/rng';
-import { EXPORTED_ACTIVATIONS, exportLayersModel } from '../../../train/export/layers-model';
+import { EXPORTED_ACTIVATIONS } from '../../../train/export/layers/activations';
+import { exportLayersModel } from '../../../train/export/layers-model';
 import { layersModelParity, PARITY_TOLERANCE } from '../../../train/export/parity';
+import { createRng } from '../../../worker/contract/rng';
 
 type ConvArgs = Parameters<typeof tf.layers.conv2d>[0];
 

@@ -6,7 +6,6 @@ import * as tf from '@tensorflow/tfjs';
 import { ModelProtoSchema } from 'onnx-buf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../train/backend/select';
-import { createRng } from '../../../train/data/rng';
 import { PARITY_TOLERANCE, runOnnx } from '../../../train/export/parity';
 import {
   readTextWeights,
@@ -17,6 +16,7 @@ import {
 } from '../../../train/export/text-graph';
 import { textPretextLoss } from '../../../train/text/objective';
 import { buildTextTransformer, type TextTransformerOptions } from '../../../train/text/transformer';
+import { createRng } from '../../../worker/contract/rng';
 
 const options: TextTransformerOptions = {
   vocabSize: 40,

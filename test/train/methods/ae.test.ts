@@ -9,7 +9,7 @@ import { TrainConfigSchema } from '../../../train/config/schema';
 import { loadTrainingData } from '../../../train/data/load';
 import { ae } from '../../../train/methods/ae';
 import type { MethodResult } from '../../../train/methods/method';
-import { ManifestSchema, ModelIndexSchema } from '../../../worker/schemas/manifest';
+import { ManifestSchema, ModelIndexSchema } from '../../../worker/contract/manifest';
 
 describe('ae method: train a few steps on a tiny subset, export, write the artifact', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pretext-ae-'));

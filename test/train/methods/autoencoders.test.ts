@@ -10,7 +10,7 @@ import { selectBackend } from '../../../train/backend/select';
 import { TrainConfigSchema } from '../../../train/config/schema';
 import { loadTrainingData } from '../../../train/data/load';
 import { METHODS } from '../../../train/methods/index';
-import { ManifestSchema } from '../../../worker/schemas/manifest';
+import { ManifestSchema } from '../../../worker/contract/manifest';
 
 const dir = mkdtempSync(join(tmpdir(), 'pretext-aes-'));
 beforeAll(async () => {

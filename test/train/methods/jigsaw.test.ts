@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JIGSAW_PERMUTATIONS, shuffleTiles } from '../../../train/augment/tiles';
 import { runOnnx } from '../../../train/export/parity';
 import { jigsaw } from '../../../train/methods/jigsaw';
+import { JIGSAW_PERMUTATIONS, shuffleTiles } from '../../../worker/contract/jigsaw';
 import { DOWNSTREAM_METRICS, type SmokeRun, smokeRun } from './ssl-support';
 
 describe('jigsaw method: one epoch on 256 images, export, manifest', () => {

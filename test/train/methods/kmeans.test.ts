@@ -5,7 +5,6 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist, MNIST_SPLIT } from '../../../train/data/mnist';
-import { createRng } from '../../../train/data/rng';
 import { spreadSubset } from '../../../train/data/subset';
 import { clusteringAccuracy } from '../../../train/eval/clustering';
 import { KmeansConfigSchema, trainKmeans } from '../../../train/methods/kmeans';
@@ -17,7 +16,8 @@ import {
   reseedEmptyClusters,
   squaredDistances,
 } from '../../../train/models/kmeans';
-import { ManifestSchema } from '../../../worker/schemas/manifest';
+import { ManifestSchema } from '../../../worker/contract/manifest';
+import { createRng } from '../../../worker/contract/rng';
 
 const OPTIONS = { restarts: 3, maxIterations: 100, tolerance: 1e-6, seed: 7 };
 

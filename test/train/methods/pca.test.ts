@@ -5,10 +5,10 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist, MNIST_SPLIT } from '../../../train/data/mnist';
-import { createRng } from '../../../train/data/rng';
 import { spreadSubset } from '../../../train/data/subset';
 import { fitPca, PcaConfigSchema, pcaEmbed, pcaReconstruct, trainPca } from '../../../train/methods/pca';
-import { ManifestSchema, ModelIndexSchema } from '../../../worker/schemas/manifest';
+import { ManifestSchema, ModelIndexSchema } from '../../../worker/contract/manifest';
+import { createRng } from '../../../worker/contract/rng';
 
 /** Samples along five orthonormal axes with standard deviations 5, 3, 2, 1, 0.5, shifted by a mean. */
 function anisotropicSample(n: number, seed: number) {

@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rotateCounterClockwise } from '../../../train/augment/rotate';
 import { runOnnx } from '../../../train/export/parity';
 import { rotnet } from '../../../train/methods/rotnet';
+import { rotateCounterClockwise } from '../../../worker/contract/rotation';
 import { DOWNSTREAM_METRICS, type SmokeRun, smokeRun } from './ssl-support';
 
 describe('rotnet method: one epoch on 256 images, export, manifest', () => {

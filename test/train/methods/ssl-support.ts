@@ -10,7 +10,7 @@ import { type TrainConfigInput, TrainConfigSchema } from '../../../train/config/
 import { loadTrainingData } from '../../../train/data/load';
 import { spreadSubset } from '../../../train/data/subset';
 import type { Method, MethodResult } from '../../../train/methods/method';
-import { type Manifest, ManifestSchema } from '../../../worker/schemas/manifest';
+import { type Manifest, ManifestSchema } from '../../../worker/contract/manifest';
 
 export const TINY: TrainConfigInput = {
   dataset: 'mnist',

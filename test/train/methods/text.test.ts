@@ -12,8 +12,8 @@ import type { Dataset } from '../../../train/data/dataset';
 import type { MethodResult } from '../../../train/methods/method';
 import { text } from '../../../train/methods/text';
 import { evaluateTextArtifact } from '../../../train/text/report';
-import { ManifestSchema, ModelIndexSchema } from '../../../worker/schemas/manifest';
-import { Tokenizer } from '../../../worker/text/tokenizer';
+import { ManifestSchema, ModelIndexSchema } from '../../../worker/contract/manifest';
+import { Tokenizer } from '../../../worker/contract/tokenizer';
 
 const SUBJECTS = ['the cat', 'a dog', 'my friend', 'the teacher', 'every child', 'our neighbour'];
 const VERBS = ['reads', 'sees', 'likes', 'finds', 'keeps'];

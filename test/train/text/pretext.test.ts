@@ -1,8 +1,8 @@
 // The seeded batch builders of the two pretext tasks.
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../../train/data/rng';
 import { encodeSentences, maskOneWord, maskWords, shuffleWords } from '../../../train/text/pretext';
-import { buildVocabulary, MASK_ID, Tokenizer } from '../../../worker/text/tokenizer';
+import { createRng } from '../../../worker/contract/rng';
+import { buildVocabulary, MASK_ID, Tokenizer } from '../../../worker/contract/tokenizer';
 
 const sentences = [
   ['i', 'am', 'going', 'to', 'school'],

@@ -3,8 +3,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ManifestSchema } from '../../../worker/contract/manifest';
 import { toIssues } from '../../../worker/schemas/issues';
-import { ManifestSchema } from '../../../worker/schemas/manifest';
 
 const root = join(import.meta.dirname, '../../..');
 const fixture = JSON.parse(

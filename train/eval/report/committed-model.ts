@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { type Manifest, ManifestSchema } from '../../../worker/schemas/manifest';
+import { type Manifest, ManifestSchema } from '../../../worker/contract/manifest';
 import { runInBatches } from '../../export/parity';
 
 export interface CommittedModel {

@@ -1,17 +1,23 @@
 // The same ONNX models, run by onnxruntime-web in this browser: WebGPU when the browser offers a GPU
 // adapter, wasm otherwise. The model bytes come from GET /v1/models/:name/:file and are checked against
-// the sha256 in the manifest before a session is created; the answers are computed exactly as the
-// worker's routes compute them (same roles, same softmax, same rotation and tile permutations).
+// the sha256 in the manifest before a session is created; the answers are built by the very functions
+// the worker's routes call (worker/serving/answers.ts).
 
 import type * as Ort from 'onnxruntime-web';
-import { createRng } from '../../../train/data/rng';
-import { JIGSAW_PERMUTATIONS, restoreTiles } from '../../schemas/jigsaw';
-import type { Manifest } from '../../schemas/manifest';
-import { ROTATION_ANGLES, uprightImage } from '../../schemas/rotation';
-import { argmax, softmax } from '../../serving/probabilities';
+import { IMAGE_PIXELS as PIXELS } from '../../contract/image';
+import type { Manifest } from '../../contract/manifest';
+import { priorSample } from '../../contract/rng';
+import {
+  classifyAnswer,
+  clusterAnswer,
+  jigsawAnswer,
+  probabilitiesOf,
+  reconstructionAnswer,
+  rotationAnswer,
+} from '../../serving/answers';
 import { sha256Hex } from '../../store/sha256';
 import { DemoError, type Image, type Inference, type Timing } from './inference';
-import { gunzip, meanSquaredError, PIXELS } from './pixels';
+import { gunzip } from './pixels';
 
 type OrtModule = typeof Ort;
 export type Backend = 'webgpu' | 'wasm';
@@ -157,8 +163,10 @@ export class BrowserInference implements Inference {
 
   async reconstruct(model: Manifest, images: Image[]) {
     const outputs = await this.#run(model, images);
-    const rows = rowsOf(this.#role(model, outputs, 'reconstruction').output, images.length);
-    return { images: rows, mse: rows.map((row, i) => meanSquaredError(images[i]!, row)) };
+    return reconstructionAnswer(
+      images,
+      rowsOf(this.#role(model, outputs, 'reconstruction').output, images.length),
+    );
   }
 
   async denoise(model: Manifest, images: Image[]) {
@@ -169,59 +177,30 @@ export class BrowserInference implements Inference {
     const outputs = await this.#run(model, images);
     const distances = rowsOf(this.#role(model, outputs, 'distances').output, images.length);
     const assigned = outputs['cluster'];
-    const clusters =
-      assigned === undefined
-        ? distances.map((row) => argmax(row.map((d) => -d)))
-        : rowsOf(assigned, images.length).map((row) => Math.round(row[0]!));
-    return { clusters, distances };
+    return clusterAnswer(distances, assigned && rowsOf(assigned, images.length).map((row) => row[0]!));
   }
 
   async rotation(model: Manifest, images: Image[]) {
     const outputs = await this.#run(model, images);
     const { role, output } = this.#role(model, outputs, 'rotationProbabilities', 'rotationLogits');
-    const rows = rowsOf(output, images.length).map((row) => (role === 'rotationLogits' ? softmax(row) : row));
-    const classes = rows.map(argmax);
-    return {
-      predictions: rows.map((probabilities, i) => ({ angle: ROTATION_ANGLES[classes[i]!]!, probabilities })),
-      upright: images.map((image, i) => Array.from(uprightImage(image, classes[i]!))),
-    };
+    return rotationAnswer(images, probabilitiesOf(role, rowsOf(output, images.length)));
   }
 
   async jigsaw(model: Manifest, images: Image[]) {
     const outputs = await this.#run(model, images);
     const { role, output } = this.#role(model, outputs, 'permutationProbabilities', 'permutationLogits');
-    const rows = rowsOf(output, images.length).map((row) =>
-      role === 'permutationLogits' ? softmax(row) : row,
-    );
-    const best = rows.map(argmax);
-    return {
-      predictions: rows.map((p, i) => ({
-        permutation: [...JIGSAW_PERMUTATIONS[best[i]!]!],
-        probability: p[best[i]!]!,
-      })),
-      restored: images.map((image, i) => Array.from(restoreTiles(image, JIGSAW_PERMUTATIONS[best[i]!]!))),
-    };
+    return jigsawAnswer(images, probabilitiesOf(role, rowsOf(output, images.length)));
   }
 
   async classify(model: Manifest, images: Image[]) {
     const outputs = await this.#run(model, images);
     const { role, output } = this.#role(model, outputs, 'probabilities', 'logits');
-    return rowsOf(output, images.length).map((row) => {
-      const probabilities = role === 'logits' ? softmax(row) : row;
-      const best = argmax(probabilities);
-      return { label: model.classNames?.[best] ?? String(best), probabilities };
-    });
+    return classifyAnswer(probabilitiesOf(role, rowsOf(output, images.length)), model.classNames);
   }
 
   /** The prior samples of /v1/generate: h ~ N(0, I) from the same seeded generator, decoded here. */
   async generate(model: Manifest, count: number, seed: number) {
-    const dims = this.#generator(model).latent.dims;
-    const rng = createRng(seed);
-    return this.decode(
-      model,
-      Float32Array.from({ length: count * dims }, () => rng.normal()),
-      count,
-    );
+    return this.decode(model, priorSample(count, this.#generator(model).latent.dims, seed), count);
   }
 
   /** Decodes given latent codes (count × dims) with the model's generator graph: the latent walk. */

@@ -1,6 +1,6 @@
 // Small DOM helpers: build elements, and paint a 28×28 image onto a canvas (ink dark on light paper,
 // the way the lecture slides show digits).
-import { SIDE } from './pixels';
+import { IMAGE_SIDE as SIDE } from '../../contract/image';
 
 type Attributes = Record<string, string | number | boolean | undefined>;
 

@@ -1,8 +1,10 @@
 // The 28×28 drawing canvas: strokes from mouse, touch or pen (pointer events) are drawn on a 280×280
 // ink layer with a round brush and area-averaged down to 28×28, which gives the soft edges of MNIST
 // digits. What the canvas shows is exactly the model input: the 28×28 image, scaled up, pixelated.
+
+import { IMAGE_PIXELS as PIXELS, IMAGE_SIDE as SIDE } from '../../contract/image';
 import { paint } from './dom';
-import { PIXELS, quantize, SIDE } from './pixels';
+import { quantize } from './pixels';
 
 const SCALE = 10;
 const INK_SIDE = SIDE * SCALE;

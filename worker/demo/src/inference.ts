@@ -1,21 +1,13 @@
 // One interface, two places to run it: the HTTP API (the default) or onnxruntime-web in this browser
 // (browser-inference.ts). Both answer in the API's shapes, so the panels do not know which one ran.
-import type { Manifest } from '../../schemas/manifest';
+import type { Manifest } from '../../contract/manifest';
+import type { ClassPrediction, JigsawAnswer, RotationAnswer } from '../../serving/answers';
 
 export type Image = Float32Array;
 
-export interface RotationPrediction {
-  angle: 0 | 90 | 180 | 270;
-  probabilities: number[];
-}
-export interface JigsawPrediction {
-  permutation: number[];
-  probability: number;
-}
-export interface ClassPrediction {
-  label: string;
-  probabilities: number[];
-}
+export type { ClassPrediction } from '../../serving/answers';
+export type RotationPrediction = RotationAnswer['predictions'][number];
+export type JigsawPrediction = JigsawAnswer['predictions'][number];
 
 /** Where the last call ran and how long it took (model loading included, when it happened). */
 export interface Timing {

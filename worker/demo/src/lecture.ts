@@ -1,5 +1,5 @@
 // One line per method: the lecture idea each model shows (DESIGN.md, "The model catalogue").
-import type { Manifest } from '../../schemas/manifest';
+import type { Manifest } from '../../contract/manifest';
 
 export const LECTURE_IDEA: Record<Manifest['method'], string> = {
   pca: 'PCA: x̂ = Vᵀ V(x − μ) + μ, V = top eigenvectors of the covariance (closed form)',
@@ -14,7 +14,8 @@ export const LECTURE_IDEA: Record<Manifest['method'], string> = {
   jigsaw: 'jigsaw pretext: predict the permutation of shuffled tiles',
   simclr: 'SimCLR: NT-Xent over two augmented views, 2N − 1 negatives, temperature τ',
   probe: 'downstream probe: few labels on frozen self-supervised features',
-  finetune: 'downstream fine-tuning: the pretext encoder trained further on labels, vs the same network from scratch',
+  finetune:
+    'downstream fine-tuning: the pretext encoder trained further on labels, vs the same network from scratch',
   text: 'text pretext: predict a masked word and each word’s original position, one transformer encoder',
 };
 

@@ -3,7 +3,9 @@
 // The lecture demo page (issue 8): draw or pick an image, and every panel whose task some model serves
 // shows what its models make of it. The models and their tasks come from GET /v1/models, so the page
 // grows as models are added. All state lives in the URL (url-state.ts), so a link opens the same demo.
-import type { Manifest } from '../../schemas/manifest';
+
+import { IMAGE_PIXELS as PIXELS } from '../../contract/image';
+import type { Manifest } from '../../contract/manifest';
 import { BrowserInference } from './browser-inference';
 import { type GalleryImage, loadGallery } from './demo-data';
 import { el, format, imageCanvas, paint } from './dom';
@@ -17,7 +19,7 @@ import { MapPanel } from './panels/map';
 import type { Panel, PanelContext } from './panels/panel';
 import { ReconstructPanel } from './panels/reconstruct';
 import { RotationPanel } from './panels/rotation';
-import { decodeImage, encodeImage, PIXELS } from './pixels';
+import { decodeImage, encodeImage } from './pixels';
 import { type DemoState, PANELS, type PanelId, parseState, serializeState } from './url-state';
 
 /** What the e2e tests (and a curious student in the console) can read. */

@@ -2,8 +2,7 @@
 // [0, 1], 28×28 row-major, 1 = ink. The page keeps them on the 8-bit grid (k/255) that a canvas and the
 // datasets' IDX files have, so a drawing survives the trip through a shared link bit for bit.
 
-export const SIDE = 28;
-export const PIXELS = SIDE * SIDE;
+import { IMAGE_PIXELS as PIXELS } from '../../contract/image';
 
 export function fromBytes(bytes: Uint8Array): Float32Array {
   return Float32Array.from(bytes, (b) => b / 255);
@@ -16,12 +15,6 @@ export function toBytes(image: Float32Array): Uint8Array {
 /** Snaps every value onto the k/255 grid. */
 export function quantize(image: Float32Array): Float32Array {
   return fromBytes(toBytes(image));
-}
-
-export function meanSquaredError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += (a[i]! - b[i]!) ** 2;
-  return sum / a.length;
 }
 
 const toBase64Url = (bytes: Uint8Array) =>

@@ -1,7 +1,7 @@
 // The page state that a shared link carries (a lecturer puts it on a slide): which image, which panel
 // and model, the noise, the rotation, the jigsaw shuffle, the VAE seed and latent, and where inference
 // runs. Everything lives in the query string; a value that does not parse falls back to its default.
-import { CORRUPTIONS, type Corruption } from '../../../train/augment/corrupt';
+import { CORRUPTIONS, type Corruption } from '../../contract/corruptions';
 
 export const PANELS = [
   'reconstruct',

@@ -1,10 +1,10 @@
 // Denoising: the input corrupted by the chosen process C(x̃ | x) — the same seeded corruption the DAE
-// was trained with (train/augment/corrupt.ts) — and every denoising model's estimate of the clean x.
-import { CORRUPTIONS, type Corruption, corrupt } from '../../../../train/augment/corrupt';
-import { createRng } from '../../../../train/data/rng';
+// was trained with (worker/contract/corruptions.ts) — and every denoising model's estimate of the clean x.
+import { CORRUPTIONS, type Corruption, corrupt } from '../../../contract/corruptions';
+import { meanSquaredError } from '../../../contract/reconstruction-error';
+import { createRng } from '../../../contract/rng';
 import { el, figure, format, paint } from '../dom';
 import { LECTURE_IDEA, PANEL_IDEA } from '../lecture';
-import { meanSquaredError } from '../pixels';
 import { Panel, type PanelContext } from './panel';
 
 const NOISE_LABELS: Record<Corruption, string> = {

@@ -1,7 +1,7 @@
 // Generation with a VAE: decode samples h ~ N(0, I) of the prior (the same seeded draws as
 // POST /v1/generate), and walk one latent dimension of the first sample. The walk needs a chosen h,
 // which the API does not take, so it is decoded in this browser (the generator graph, sha256-checked).
-import { createRng } from '../../../../train/data/rng';
+import { priorSample } from '../../../contract/rng';
 import { el, imageCanvas, paint } from '../dom';
 import { LECTURE_IDEA, PANEL_IDEA } from '../lecture';
 import { Panel, type PanelContext } from './panel';
@@ -77,8 +77,7 @@ export class GeneratePanel extends Panel {
     this.#value.value = String(latent);
     this.#valueText.value = latent.toFixed(1);
     // the first sample's code, exactly as /v1/generate draws it, with one coordinate set by the slider
-    const rng = createRng(seed);
-    const code = Float32Array.from({ length: dims }, () => rng.normal());
+    const code = priorSample(1, dims, seed);
     code[latentDim] = latent;
     const [samples, walk] = await Promise.all([
       ctx.inference.generate(model, COUNT, seed),

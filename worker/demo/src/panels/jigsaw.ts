@@ -1,6 +1,6 @@
 // The jigsaw pretext task: shuffle the 2×2 tiles, the model predicts which of the 24 permutations was
 // applied, and the page puts the tiles back by its prediction.
-import { JIGSAW_PERMUTATIONS, shuffleTiles } from '../../../schemas/jigsaw';
+import { JIGSAW_PERMUTATIONS, shuffleTiles } from '../../../contract/jigsaw';
 import { el, figure, format, paint } from '../dom';
 import { LECTURE_IDEA, PANEL_IDEA } from '../lecture';
 import { Panel, type PanelContext } from './panel';

@@ -2,7 +2,7 @@
 // API or in the browser, like everything else), projected on their top two principal directions, and
 // the current image is placed among them with its nearest training images; a k-means model, when there
 // is one, colours the map by cluster and names the image's cluster.
-import type { Manifest } from '../../../schemas/manifest';
+import type { Manifest } from '../../../contract/manifest';
 import { loadMap, type MapData } from '../demo-data';
 import { el, imageCanvas, paint } from '../dom';
 import { LECTURE_IDEA, PANEL_IDEA } from '../lecture';

@@ -1,6 +1,6 @@
 // What every panel shares: a titled section with its lecture idea, an optional model choice, an error
 // line that says what went wrong (never a blank panel), and updates that drop stale answers.
-import type { Manifest, Task } from '../../../schemas/manifest';
+import type { Manifest, Task } from '../../../contract/manifest';
 import type { BrowserInference } from '../browser-inference';
 import { el } from '../dom';
 import type { Inference } from '../inference';

@@ -1,5 +1,5 @@
 // Reconstructions by every model that can reconstruct (AEs, PCA, VAE), side by side with their MSE.
-import type { Manifest } from '../../../schemas/manifest';
+import type { Manifest } from '../../../contract/manifest';
 import { el, figure, format, paint } from '../dom';
 import { LECTURE_IDEA, PANEL_IDEA } from '../lecture';
 import { Panel, type PanelContext } from './panel';

@@ -1,6 +1,6 @@
 // The rotation pretext task: turn the input by 90° steps, the model says by how much it was turned, and
 // the page turns it back by the prediction.
-import { ROTATION_ANGLES, rotateCounterClockwise } from '../../../schemas/rotation';
+import { ROTATION_ANGLES, rotateCounterClockwise } from '../../../contract/rotation';
 import { el, figure, paint } from '../dom';
 import { LECTURE_IDEA, PANEL_IDEA } from '../lecture';
 import { Panel, type PanelContext, probabilityBars } from './panel';

@@ -1,6 +1,6 @@
 // Corruption processes C(x̃ | x) of the denoising autoencoder (Vincent et al. 2008; lecture: "train
 // on (x̃, x)"). Pure functions of the image and a seeded RNG: the same seed gives the same noise.
-import type { Rng } from '../data/rng';
+import type { Rng } from './rng';
 
 export const CORRUPTIONS = ['gaussian', 'masking', 'salt-and-pepper'] as const;
 export type Corruption = (typeof CORRUPTIONS)[number];

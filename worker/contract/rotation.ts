@@ -2,6 +2,7 @@
 // predicting image rotations"): class k means the upright image was turned 90·k degrees
 // COUNTER-CLOCKWISE (as numpy's rot90). Shared by the trainer, which makes the examples, and the worker,
 // which turns a prediction back into an upright image; no runtime imports, so both can use it.
+import { IMAGE_SIDE } from './image';
 
 /** Class index → angle in degrees: the order of a rotation model's 4 outputs. */
 export const ROTATION_ANGLES = Object.freeze([0, 90, 180, 270] as const);
@@ -11,7 +12,11 @@ export type RotationAngle = (typeof ROTATION_ANGLES)[number];
  * A side×side row-major image turned `quarterTurns`·90° counter-clockwise (negative: clockwise).
  * Exact: a permutation of the pixels. One counter-clockwise turn maps out[y][x] = in[x][side−1−y].
  */
-export function rotateCounterClockwise(image: Float32Array, quarterTurns: number, side = 28): Float32Array {
+export function rotateCounterClockwise(
+  image: Float32Array,
+  quarterTurns: number,
+  side = IMAGE_SIDE,
+): Float32Array {
   const turns = ((quarterTurns % 4) + 4) % 4;
   let current = image;
   for (let t = 0; t < turns; t++) {
@@ -25,6 +30,6 @@ export function rotateCounterClockwise(image: Float32Array, quarterTurns: number
 }
 
 /** The image a rotation model saw, turned back by the angle it predicted. */
-export function uprightImage(image: Float32Array, predictedClass: number, side = 28): Float32Array {
+export function uprightImage(image: Float32Array, predictedClass: number, side = IMAGE_SIDE): Float32Array {
   return rotateCounterClockwise(image, -predictedClass, side);
 }

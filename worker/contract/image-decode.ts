@@ -4,7 +4,7 @@
 import { decode as decodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { areaResize, type GrayImage } from './area-resize';
-import { IMAGE_PIXELS, IMAGE_SIDE } from './dataset';
+import { IMAGE_PIXELS, IMAGE_SIDE } from './image';
 import { ImageDecodeError, readImageHeader } from './image-header';
 
 export { ImageDecodeError } from './image-header';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { corrupt } from '../../../train/augment/corrupt';
-import { createRng } from '../../../train/data/rng';
+import { corrupt } from '../../worker/contract/corruptions';
+import { createRng } from '../../worker/contract/rng';
 
 const image = Float32Array.from({ length: 784 * 4 }, (_, i) => (i % 7) / 6);
 

@@ -10,9 +10,10 @@
 // - the manifest lists task "jigsaw" and the output role `permutationProbabilities` (softmax) or
 //   `permutationLogits`, of shape [24].
 
+import { IMAGE_PIXELS, IMAGE_SIDE as SIDE } from './image';
+
 export const JIGSAW_GRID = 2;
-export const JIGSAW_TILE = 14;
-const SIDE = JIGSAW_GRID * JIGSAW_TILE;
+export const JIGSAW_TILE = SIDE / JIGSAW_GRID;
 
 function permutationsOf(items: readonly number[]): number[][] {
   if (items.length <= 1) return [[...items]];
@@ -39,7 +40,7 @@ function copyTile(source: Float32Array, from: number, target: Float32Array, to: 
 
 /** shuffled.tile[k] = image.tile[permutation[k]]: how a training example is made. */
 export function shuffleTiles(image: Float32Array, permutation: readonly number[]): Float32Array {
-  const shuffled = new Float32Array(SIDE * SIDE);
+  const shuffled = new Float32Array(IMAGE_PIXELS);
   permutation.forEach((from, to) => {
     copyTile(image, from, shuffled, to);
   });
@@ -48,7 +49,7 @@ export function shuffleTiles(image: Float32Array, permutation: readonly number[]
 
 /** The inverse: image.tile[permutation[k]] = shuffled.tile[k]. */
 export function restoreTiles(shuffled: Float32Array, permutation: readonly number[]): Float32Array {
-  const image = new Float32Array(SIDE * SIDE);
+  const image = new Float32Array(IMAGE_PIXELS);
   permutation.forEach((original, position) => {
     copyTile(shuffled, position, image, original);
   });

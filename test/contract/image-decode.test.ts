@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ImageDecodeError, imageTo28x28 } from '../../../train/data/image';
-import { readImageHeader } from '../../../train/data/image-header';
+import { ImageDecodeError, imageTo28x28 } from '../../worker/contract/image-decode';
+import { readImageHeader } from '../../worker/contract/image-header';
 import {
   bilevelPng,
   grayPng,

@@ -60,3 +60,12 @@ export function createRng(seed: number): Rng {
     },
   };
 }
+
+/**
+ * `count` latent codes h ~ N(0, I) of `dims` values each, row-major: the VAE prior that /v1/generate and
+ * the demo page decode, so the same seed gives the same images in both.
+ */
+export function priorSample(count: number, dims: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: count * dims }, () => rng.normal());
+}

@@ -1,6 +1,7 @@
 // The one manifest schema. The exporter (train/export) writes manifests through it and the worker
 // (worker/store) reads them through it, so the two can never disagree about what a model is.
 import { z } from 'zod';
+import { IMAGE_PIXELS } from './image';
 
 /** What an exported graph can answer; each HTTP task endpoint needs one of these. */
 export const TASKS = [
@@ -50,7 +51,7 @@ export const ImageInputSpecSchema = z
     /** ONNX graph input name. */
     name: z.string().min(1),
     /** [batch, features]; batch is dynamic (null). */
-    shape: z.tuple([z.null(), z.literal(784)]),
+    shape: z.tuple([z.null(), z.literal(IMAGE_PIXELS)]),
     dtype: z.literal('float32'),
     /** 28×28 grayscale, row-major, flattened. */
     layout: z.literal('28x28-row-major'),
@@ -61,7 +62,7 @@ export const ImageInputSpecSchema = z
   .strict();
 
 /**
- * A text model's input: token ids of the shared word tokenizer (worker/text/tokenizer.ts), right-padded
+ * A text model's input: token ids of the shared word tokenizer (./tokenizer.ts), right-padded
  * with [PAD] to `shape[1]` tokens, as float32 (exact below 2²⁴; the graph casts them to integers).
  */
 export const TextInputSpecSchema = z

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { areaResize } from '../../../train/data/area-resize';
+import { areaResize } from '../../worker/contract/area-resize';
 
 const image = (width: number, height: number, value: (x: number, y: number) => number) => {
   const gray = new Float32Array(width * height);

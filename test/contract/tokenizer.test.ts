@@ -1,4 +1,4 @@
-// The shared word tokenizer (worker/text/tokenizer.ts): what training and the worker both rely on.
+// The shared word tokenizer (worker/contract/tokenizer.ts): what training and the worker both rely on.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -13,7 +13,7 @@ import {
   UNK_ID,
   vocabularyJson,
   words,
-} from '../../../worker/text/tokenizer';
+} from '../../worker/contract/tokenizer';
 
 const vocabulary = [...SPECIAL_TOKENS, 'i', 'am', 'going', 'to', 'school', "don't", 'café', 'naïve', '42'];
 const tokenizer = new Tokenizer(vocabulary);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../../train/data/rng';
+import { createRng } from '../../worker/contract/rng';
 
 const draw = (seed: number, n: number) => {
   const rng = createRng(seed);

@@ -1,15 +1,15 @@
 // Word-order recovery helpers shared by the evaluation and /v1/text/unshuffle, and the fill-mask ranking.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { topWords } from '../../../worker/text/fill-mask';
-import { SPECIAL_TOKENS, Tokenizer } from '../../../worker/text/tokenizer';
+import { SPECIAL_TOKENS, Tokenizer } from '../../worker/contract/tokenizer';
 import {
   alignRepeatedTokens,
   bestAssignment,
   invertPermutation,
   kendallTau,
   positionScores,
-} from '../../../worker/text/word-order';
+} from '../../worker/contract/word-order';
+import { topWords } from '../../worker/text/fill-mask';
 
 function permutations(n: number): number[][] {
   if (n === 0) return [[]];

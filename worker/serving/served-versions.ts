@@ -1,0 +1,41 @@
+// Hot swap (issue 9): the store may name a new version of a model at any time (R2's `current` pointer).
+// This remembers, per model, the versions this isolate has served, so that a new version that cannot be
+// opened leaves the previous one serving (with one log line saying why), and so that versions two or
+// more swaps old can be released: the serving and the previous version stay (a rollback is instant).
+import { ApiError } from '../http/api-error';
+import type { StoredModel } from '../store/model-store';
+import { LogOnce } from './log-once';
+
+export class ServedVersions {
+  /** Per model, the versions served, the one serving now last (at most two). */
+  readonly #served = new Map<string, StoredModel[]>();
+  readonly #log: LogOnce;
+
+  constructor(log = new LogOnce()) {
+    this.#log = log;
+  }
+
+  /**
+   * The version to answer with when the newest one (`failing`, undefined if even its manifest could
+   * not be read) is unavailable: the one served before. Rethrows `error` when it is not a 503, when
+   * this isolate has served no other version, or when the failing one is the version served before.
+   */
+  fallback(name: string, failing: string | undefined, error: unknown): StoredModel {
+    const previous = this.#served.get(name)?.at(-1);
+    const isUnavailable = error instanceof ApiError && error.status === 503;
+    if (!isUnavailable || previous === undefined || previous.manifest.version === failing) throw error;
+    this.#log.line(`Model "${name}" stays on version ${previous.manifest.version}: ${error.message}`);
+    return previous;
+  }
+
+  /** Records the version that answered; returns the versions it retires (two or more swaps old). */
+  record(stored: StoredModel): StoredModel[] {
+    const { name, version } = stored.manifest;
+    const served = this.#served.get(name) ?? [];
+    if (served.at(-1)?.manifest.version === version) return [];
+    const history = [...served.filter((s) => s.manifest.version !== version), stored];
+    const retired = history.splice(0, Math.max(0, history.length - 2));
+    this.#served.set(name, history);
+    return retired;
+  }
+}
