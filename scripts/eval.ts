@@ -10,11 +10,12 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../train/backend/select';
 import { loadCommittedModel } from '../train/eval/report/committed-model';
-import { ModelIndexSchema } from '../worker/contract/manifest';
+import { ManifestSchema, ModelIndexSchema } from '../worker/contract/manifest';
 import { comparisonCharts } from './eval/charts';
 import { evaluationData } from './eval/datasets';
 import { embeddingSection } from './eval/embedding-section';
 import { modelSection } from './eval/model-section';
+import { randomEncoderRows } from './eval/random-encoders';
 import { renderReport } from './eval/render';
 import { evalRun, type Row } from './eval/run';
 import { textSection } from './eval/text-section';
@@ -82,6 +83,18 @@ async function main() {
     }
     await model.release();
   }
+
+  // Random-weights encoders of the self-supervised models' architectures: the baseline they must beat.
+  const manifests = await Promise.all(
+    index.models.map(async (name) => {
+      const model = await loadCommittedModel(run.modelsDir, name);
+      await model.release();
+      return model.manifest;
+    }),
+  );
+  const random = await randomEncoderRows(run, manifests, data);
+  rows.push(...random.rows);
+  Object.assign(pictures, random.pictures);
 
   const charts = await comparisonCharts(run, rows, data);
   writeFileSync(flags.out, renderReport(run, { rows, pictures, charts, textSections, notes }));
