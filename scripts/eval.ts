@@ -85,12 +85,8 @@ async function main() {
   }
 
   // Random-weights encoders of the self-supervised models' architectures: the baseline they must beat.
-  const manifests = await Promise.all(
-    index.models.map(async (name) => {
-      const model = await loadCommittedModel(run.modelsDir, name);
-      await model.release();
-      return model.manifest;
-    }),
+  const manifests = index.models.map((name) =>
+    ManifestSchema.parse(JSON.parse(readFileSync(join(run.modelsDir, name, 'manifest.json'), 'utf8'))),
   );
   const random = await randomEncoderRows(run, manifests, data);
   rows.push(...random.rows);
