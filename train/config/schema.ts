@@ -175,6 +175,12 @@ export const TrainConfigSchema = z
       )
       .default('pixels')
       .describe('k-means: cluster raw pixels, or the embedding of a model under models/'),
+    normalizeFeatures: z
+      .boolean()
+      .default(false)
+      .describe(
+        'k-means: scale each feature vector to unit length first (spherical k-means, for contrastive embeddings)',
+      ),
   })
   .strict();
 

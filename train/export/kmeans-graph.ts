@@ -1,6 +1,6 @@
 // k-means as one ONNX graph, so /v1/cluster is one session run:
 //   x [N, 784] → features (pixels | PCA projection | a tfjs encoder | a committed ONNX encoder)
-//             → distances ‖f − μⱼ‖² [N, k] → cluster = argminⱼ (int64 [N]).
+//             [→ f/‖f‖ for spherical k-means] → distances ‖f − μⱼ‖² [N, k] → cluster = argminⱼ (int64 [N]).
 import * as tf from '@tensorflow/tfjs';
 import { IMAGE_PIXELS as PIXELS } from '../../worker/contract/image';
 import { graphUpTo } from './compose';
@@ -22,6 +22,8 @@ export interface KmeansGraphOptions {
   centroids: Float32Array;
   encoder: FeatureEncoder;
   graphName?: string;
+  /** Scale each feature vector to unit length before the distances (the centroids are fitted so). */
+  normalize?: boolean;
 }
 
 /**
@@ -103,6 +105,7 @@ export function exportKmeansGraph(o: KmeansGraphOptions): Uint8Array {
       `k-means graph: centroids (${o.centroids.length} values) do not have the feature size ${dim}`,
     );
   }
-  appendClusterHead(g, features, o.centroids, dim);
+  const head = o.normalize ? g.op('LpNormalization', [features], { axis: 1, p: 2 }) : features;
+  appendClusterHead(g, head, o.centroids, dim);
   return g.toBytes();
 }

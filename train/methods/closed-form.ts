@@ -42,6 +42,7 @@ export const kmeansMethod: Method = {
       tolerance: c.tolerance,
       seed: c.seed,
       features: c.features,
+      normalizeFeatures: c.normalizeFeatures,
     });
     return trainKmeans(config, unsupervised(ctx));
   },

@@ -22,8 +22,21 @@ export const KmeansConfigSchema = TrainConfigSchema.pick({
   tolerance: true,
   seed: true,
   features: true,
+  normalizeFeatures: true,
 }).extend({ name: TrainConfigSchema.shape.name.unwrap().default('mnist-kmeans') });
 export type KmeansConfig = z.infer<typeof KmeansConfigSchema>;
+
+/** Each row of `features` (rows of `dim`) divided by its length, as ONNX LpNormalization (p = 2) does. */
+export function unitRows(features: Float32Array, dim: number): Float32Array {
+  const out = new Float32Array(features.length);
+  for (let i = 0; i < features.length; i += dim) {
+    let s = 0;
+    for (let d = 0; d < dim; d++) s += features[i + d]! ** 2;
+    const n = Math.sqrt(s);
+    for (let d = 0; d < dim; d++) out[i + d] = n > 0 ? features[i + d]! / n : 0;
+  }
+  return out;
+}
 
 /**
  * Fits k-means on the training split's features and writes a model whose graph maps x to (cluster,
@@ -36,13 +49,15 @@ export async function trainKmeans(
   const { train, test } = ctx.data;
   const source = featureSource(config.features, ctx.modelsDir);
   const started = performance.now();
-  const trainFeatures = await source.embed(train.images);
-  const dim = trainFeatures.length / train.count;
+  const raw = await source.embed(train.images);
+  const dim = raw.length / train.count;
+  const unit = (f: Float32Array) => (config.normalizeFeatures ? unitRows(f, dim) : f);
+  const trainFeatures = unit(raw);
   ctx.log(`fitting ${config.name}: k-means, k = ${config.k}, on ${source.describe} of ${train.count} images`);
   const fitted = kmeans(trainFeatures, dim, config);
   const seconds = (performance.now() - started) / 1000;
 
-  const testFeatures = await source.embed(test.images);
+  const testFeatures = unit(await source.embed(test.images));
   const testClusters = nearestCentroid(testFeatures, dim, fitted.centroids);
   const testDistances = squaredDistances(testFeatures, dim, fitted.centroids);
   let inertia = 0;
@@ -59,6 +74,7 @@ export async function trainKmeans(
     centroids: fitted.centroids,
     encoder: source.encoder,
     graphName: config.name,
+    normalize: config.normalizeFeatures,
   });
   const probe = Math.min(64, test.count);
   const pixels = IMAGE_INPUT.shape[1];
@@ -91,7 +107,7 @@ export async function trainKmeans(
       name: config.name,
       version: config.version,
       method: 'kmeans',
-      description: `k-means (k = ${config.k}, k-means++ init, best of ${config.restarts}) on ${source.describe}; cluster = argmin_j ||f(x) − μ_j||²`,
+      description: `k-means (k = ${config.k}, k-means++ init, best of ${config.restarts}) on ${source.describe}${config.normalizeFeatures ? ', each scaled to unit length (spherical)' : ''}; cluster = argmin_j ||f(x) − μ_j||²`,
       tasks: ['cluster'],
       dataset: { name: ctx.dataset, split: ctx.data.split, trainSize: train.count, testSize: test.count },
       input: IMAGE_INPUT,

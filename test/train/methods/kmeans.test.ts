@@ -161,6 +161,27 @@ describe('trainKmeans on the MNIST sample', () => {
     expect(manifest.onnx.parityMaxAbsError).toBeLessThanOrEqual(1e-4);
   });
 
+  it('spherical k-means: the graph scales the features to unit length as the fit did', async () => {
+    const result = await trainKmeans(
+      KmeansConfigSchema.parse({
+        name: 'unit-kmeans',
+        restarts: 2,
+        features: 'pca:tiny-pca',
+        normalizeFeatures: true,
+      }),
+      ctx,
+    );
+    const manifest = ManifestSchema.parse(
+      JSON.parse(readFileSync(join(dir, 'unit-kmeans', 'manifest.json'), 'utf8')),
+    );
+    expect(manifest.description).toMatch(/unit length \(spherical\)/);
+    expect(manifest.onnx.parityMaxAbsError).toBeLessThanOrEqual(1e-4);
+    // Fitted on unit vectors: every centroid is a mean of unit vectors, so its length is at most 1.
+    const c = result.clustering.centroids;
+    for (let j = 0; j < 10; j++)
+      expect(Math.hypot(...c.subarray(j * 12, (j + 1) * 12))).toBeLessThanOrEqual(1 + 1e-6);
+  });
+
   it('names a missing or mismatched feature model', async () => {
     await expect(trainKmeans(KmeansConfigSchema.parse({ features: 'encoder:nope' }), ctx)).rejects.toThrow(
       /no model "nope"/,
