@@ -106,14 +106,23 @@ async function run(ctx: MethodContext): Promise<MethodResult> {
 export const simclr: Method = {
   description:
     'SimCLR: two augmented views, conv encoder + projection head, NT-Xent (--temperature); exports the encoder',
+  // The recipe (pretext-quality issue): SimCLR's CIFAR settings scaled to 28×28 — τ = 0.5, crops down
+  // to 30 % of the area, left–right flips, a batch-normalised 256 → 128 head — and many epochs:
+  // at 10 epochs this network is still at the level of its random initialisation.
   preset: {
     name: 'fmnist-simclr',
     dataset: 'fashion-mnist',
-    epochs: 15,
+    epochs: 50,
     batchSize: 256,
-    warmupSteps: 200,
+    warmupSteps: 500,
     convFilters: [32, 64, 128],
     representationDim: 128,
+    temperature: 0.5,
+    cropScale: 0.3,
+    horizontalFlip: true,
+    projectionBatchNorm: true,
+    projectionHidden: 256,
+    projectionDim: 128,
   },
   run,
 };
