@@ -29,8 +29,8 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   { name: 'fmnist-rotnet', args: ['rotnet', '--version', '2.0.0', '--no-progress'] },
   { name: 'fmnist-jigsaw', args: ['jigsaw', '--version', '2.0.0', '--no-progress'] },
   { name: 'fmnist-simclr', args: ['simclr', '--version', '2.0.0', '--no-progress'] },
-  { name: 'mnist-rotnet', args: ['rotnet', '--dataset', 'mnist', '--name', 'mnist-rotnet', '--epochs', '15', '--no-progress'] },
-  { name: 'mnist-jigsaw', args: ['jigsaw', '--dataset', 'mnist', '--name', 'mnist-jigsaw', '--epochs', '30', '--no-progress'] },
+  { name: 'mnist-rotnet', args: ['rotnet', '--dataset', 'mnist', '--name', 'mnist-rotnet', '--epochs', '5', '--no-progress'] },
+  { name: 'mnist-jigsaw', args: ['jigsaw', '--dataset', 'mnist', '--name', 'mnist-jigsaw', '--epochs', '10', '--no-progress'] },
   { name: 'mnist-simclr', args: ['simclr', '--dataset', 'mnist', '--name', 'mnist-simclr', '--no-progress'] },
   {
     name: 'fmnist-kmeans',
