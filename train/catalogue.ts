@@ -55,7 +55,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     name: 'fmnist-probe',
     args: ['probe', '--encoder', 'fmnist-simclr', '--version', '2.0.0', '--no-progress'],
   },
-  { name: 'fmnist-classifier', args: ['finetune', '--encoder', 'fmnist-simclr', '--no-progress'] },
+  { name: 'fmnist-classifier', args: ['finetune', '--no-progress'] },
   { name: 'fortunes-text', args: ['text', '--no-progress'] },
 ];
 
