@@ -18,6 +18,7 @@ import { modelSection } from './eval/model-section';
 import { randomEncoderRows } from './eval/random-encoders';
 import { renderReport } from './eval/render';
 import { evalRun, type Row } from './eval/run';
+import { targetsSection } from './eval/targets-section';
 import { textSection } from './eval/text-section';
 
 const { values: flags } = parseArgs({
@@ -93,7 +94,17 @@ async function main() {
   Object.assign(pictures, random.pictures);
 
   const charts = await comparisonCharts(run, rows, data);
-  writeFileSync(flags.out, renderReport(run, { rows, pictures, charts, textSections, notes }));
+  writeFileSync(
+    flags.out,
+    renderReport(run, {
+      rows,
+      pictures,
+      charts,
+      textSections,
+      notes,
+      targets: targetsSection(index, manifests),
+    }),
+  );
   run.log(`wrote ${flags.out} and ${flags['reports-dir']}/`);
 }
 

@@ -12,11 +12,13 @@ export interface ReportParts {
   charts: readonly string[];
   textSections: readonly string[];
   notes: readonly string[];
+  /** The quality-targets table. */
+  targets: readonly string[];
 }
 
 export function renderReport(
   run: EvalRun,
-  { rows, pictures, charts, textSections, notes }: ReportParts,
+  { rows, pictures, charts, textSections, notes, targets }: ReportParts,
 ): string {
   const pics = Object.entries(pictures)
     .filter(([, p]) => p.length)
@@ -33,6 +35,7 @@ export function renderReport(
     '',
     ...summary(run, rows),
     '',
+    ...targets,
     ...datasetSections(run, rows),
     ...(textSections.length ? ['## Text (fortunes corpus)', '', ...textSections] : []),
     '## Pictures',
