@@ -37,7 +37,22 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     name: 'mnist-jigsaw',
     args: ['jigsaw', '--dataset', 'mnist', '--name', 'mnist-jigsaw', '--epochs', '10', '--no-progress'],
   },
-  { name: 'mnist-simclr', args: ['simclr', '--dataset', 'mnist', '--name', 'mnist-simclr', '--no-progress'] },
+  {
+    name: 'mnist-simclr',
+    args: [
+      'simclr',
+      '--dataset',
+      'mnist',
+      '--name',
+      'mnist-simclr',
+      '--epochs',
+      '20',
+      '--warmup-steps',
+      '60',
+      '--no-horizontal-flip',
+      '--no-progress',
+    ],
+  },
   {
     name: 'fmnist-kmeans',
     args: ['kmeans', '--features', 'encoder:fmnist-simclr', '--version', '2.0.0', '--no-progress'],
