@@ -91,7 +91,8 @@ export function expectedSeconds(modelsDir: string, entry: CatalogueEntry): numbe
   const training = (
     JSON.parse(readFileSync(path, 'utf8')) as { training?: { durationSeconds?: number; command?: string } }
   ).training;
-  if (training?.command !== commandOf(entry)) return undefined;
+  // A resumed run is the same run (resume is exact), its wall time summed over its parts.
+  if (training?.command?.replace(/ --resume(?= |$)/, '') !== commandOf(entry)) return undefined;
   return typeof training.durationSeconds === 'number' ? training.durationSeconds : undefined;
 }
 
