@@ -203,3 +203,27 @@ export function quantizeWeights(g: EditableGraph, target: Target, inputScale: nu
   g.insertBefore(node, inserted);
   return { node: node.name, opType: node.opType, weights: weight.data.length };
 }
+
+/**
+ * Quantizes `targets` given each activation's range: Q/DQ after every value of `activationsToQuantize`,
+ * then int8 weights and int32 biases for each layer. Synchronous and deterministic: the ranges carry
+ * everything calibration measured (scripts/make-warmup-graph.ts passes fixed ones).
+ */
+export function applyQdq(
+  g: EditableGraph,
+  targets: readonly Target[],
+  ranges: ReadonlyMap<string, Range>,
+): QuantizedLayer[] {
+  const values = activationsToQuantize(g, targets);
+  // Each layer's bias scale is its input's scale; once Q/DQ are in, the layer reads the dequantized copy.
+  const inputs = targets.map((t) => t.node.input[0]!);
+  const scales = new Map<string, number>();
+  for (const value of values) {
+    const range = ranges.get(value);
+    if (range === undefined) throw new Error(`quantize: no range for ${value}`);
+    scales.set(value, quantizeActivation(g, value, range));
+  }
+  const layers = targets.map((target, i) => quantizeWeights(g, target, scales.get(inputs[i]!)!));
+  g.pruneInitializers();
+  return layers;
+}

@@ -6,13 +6,12 @@ import { EditableGraph } from './editable-graph';
 import { foldBatchNorms } from './fold-batch-norm';
 import {
   activationsToQuantize,
+  applyQdq,
   DEFAULT_QUANTIZE_OPTIONS,
   type FloatLayer,
   type QuantizedLayer,
   type QuantizeOptions,
   quantizableLayers,
-  quantizeActivation,
-  quantizeWeights,
 } from './qdq';
 
 export interface QuantizedModel {
@@ -37,11 +36,6 @@ export async function quantizeModel(
   if (targets.length === 0) throw new Error(`quantize: ${g.name} has no layer to quantize`);
   const values = activationsToQuantize(g, targets);
   const ranges = await calibrate(g, values, calibration);
-  // Each layer's bias scale is its input's scale; once Q/DQ are in, the layer reads the dequantized copy.
-  const inputs = targets.map((t) => t.node.input[0]!);
-  const scales = new Map<string, number>();
-  for (const value of values) scales.set(value, quantizeActivation(g, value, ranges.get(value)!));
-  const layers = targets.map((target, i) => quantizeWeights(g, target, scales.get(inputs[i]!)!));
-  g.pruneInitializers();
+  const layers = applyQdq(g, targets, ranges);
   return { bytes: g.toBytes(), layers, keptFloat, foldedBatchNorms, activations: values.length };
 }
