@@ -68,7 +68,22 @@ describe('GET /healthz', () => {
       readMs: expect.any(Number),
       sha256Ms: expect.any(Number),
       createMs: expect.any(Number),
+      chargedBytes: 2 * manifest.onnx.bytes + 256 * 1024,
+      heapGrowthBytes: expect.any(Number),
     });
+  });
+
+  it("reports ORT's WebAssembly heap against the memory budget of wrangler.toml", async () => {
+    const { memory } = await (await fetchApi('/healthz')).json<{ memory: Record<string, number> }>();
+    expect(memory).toEqual({
+      budgetBytes: 64 * 2 ** 20,
+      reservedBytes: 32 * 2 ** 20,
+      chargedBytes: expect.any(Number),
+      wasmHeapBytes: expect.any(Number),
+      evictions: expect.any(Number),
+    });
+    expect(memory['wasmHeapBytes']).toBeGreaterThanOrEqual(16 * 2 ** 20); // ORT's initial memory
+    expect(memory['chargedBytes']).toBeLessThanOrEqual(memory['budgetBytes']! - memory['reservedBytes']!);
   });
 });
 
@@ -242,7 +257,8 @@ describe('GET /openapi.json and /docs', () => {
     expect(embed.requestBody?.required).toBe(true);
     expect(Object.keys(embed.requestBody!.content)).toEqual(['application/json', 'application/octet-stream']);
     const request = document.components.schemas['ImageBatchRequest']!;
-    expect(Object.keys(request.properties!)).toEqual(['model', 'images']);
+    expect(Object.keys(request.properties!)).toEqual(['model', 'dtype', 'images']);
+    expect(request.properties!['dtype']).toMatchObject({ enum: ['fp32', 'q8'] });
     expect(request.required).toEqual(['images']);
     expect(JSON.stringify(request.properties!['images'])).toContain('"minItems":784');
   });

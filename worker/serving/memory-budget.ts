@@ -1,0 +1,35 @@
+// How much of ORT's memory the open model versions may take (README, "Memory"). Cloudflare stops an
+// isolate that goes over 128 MB, and WebAssembly memory never shrinks: ORT's heap is the high-water mark
+// of everything ORT ever held at once. So what is budgeted is that heap, and the way to bound it is to
+// bound what is held at once: each open session is charged what ORT keeps for it, and the least recently
+// used versions are released (./session-pool.ts) before a new one would take the charges past what the
+// budget leaves. Memory released that way is reused by ORT's allocator, so the heap stops growing.
+//
+// A session's charge comes from its graph's size, known from the manifest before anything is created:
+// ORT keeps the graph's initializers and, for Conv/Gemm/MatMul, a packed copy of their weights; created
+// one after another, copies of the committed graphs grow ORT's heap by 1.2–2.9× their size, the small
+// ones by a fixed ~0.1 MiB more (test/scripts/memory-charge.test.ts measures it, with onnxruntime-web's
+// wasm on Node). The reserve holds what is not per session: ORT's own start-up heap (16 MiB, the
+// module's initial memory) and room for the transient peaks, a graph being created (its bytes, their
+// parsed copy and the session at once) or a batch of 256 being run (activations freed after the run).
+
+const MIB = 1024 * 1024;
+
+/** The budget when wrangler.toml's ORT_MEMORY_BUDGET_MIB is unset or not a positive number. */
+export const DEFAULT_MEMORY_BUDGET_MIB = 64;
+
+/** ORT's initial heap (16 MiB) plus 16 MiB for creating a graph or running a batch. */
+export const RESERVED_BYTES = 32 * MIB;
+
+/** What a session holds in ORT's heap, at most: twice its graph, plus a fixed overhead. */
+export function sessionCharge(graphBytes: number): number {
+  return 2 * graphBytes + MIB / 4;
+}
+
+/** ORT_MEMORY_BUDGET_MIB (a var) in bytes; the default when unset, empty or not a positive number. */
+export function memoryBudgetBytes(value: string | undefined): number {
+  const mib = value === undefined || value.trim() === '' ? Number.NaN : Number(value);
+  return (Number.isFinite(mib) && mib > 0 ? mib : DEFAULT_MEMORY_BUDGET_MIB) * MIB;
+}
+
+export const mib = (bytes: number): string => `${(bytes / MIB).toFixed(1)} MiB`;
