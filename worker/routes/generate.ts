@@ -11,6 +11,7 @@ import { batchToRows } from '../runtime/preprocess';
 import { answeredByDtype, ImageRowsSchema } from '../schemas/answer';
 import { MODEL_ERROR_RESPONSES } from '../schemas/errors';
 import { Float32ImagesBodySchema, GenerateRequestSchema } from '../schemas/requests';
+import { rowsPerRun } from '../serving/memory-budget';
 import type { ModelRegistry } from '../serving/model-registry';
 
 export const GenerateAnswerSchema = z
@@ -51,7 +52,10 @@ export function generateRoutes(registry: ModelRegistry) {
       const { name: latentName, dims } = spec.latent;
       // h ~ N(0, I): the prior the VAE's KL term pulls q(h|x) toward, drawn with the contract's seeded RNG.
       const codes = priorSample(count, dims, seed);
-      const results = await session.run({ [latentName]: { data: codes, dims: [count, dims] } });
+      const results = await session.run(
+        { [latentName]: { data: codes, dims: [count, dims] } },
+        { maxRows: rowsPerRun([spec.output.shape]) },
+      );
       const images = results[spec.output.name]!;
       if (wantsFloat32(c)) return float32Response(c, { manifest, dtype }, count, images.data);
       return c.json(

@@ -5,6 +5,7 @@ import type { Dtype, Manifest, Task } from '../contract/manifest';
 import { modelUnavailable } from '../http/api-error';
 import type { Float32Tensor } from '../runtime/model-session';
 import { imagesToBatch } from '../runtime/preprocess';
+import { rowsPerRun } from './memory-budget';
 import type { ModelRegistry } from './model-registry';
 
 /** What a route hands the pipeline: validated images (JSON, base64 or float32 alike) and a model name. */
@@ -30,7 +31,10 @@ export async function runImagePipeline(
   request: ImageRequest,
 ): Promise<PipelineResult> {
   const { manifest, session, dtype } = await registry.forTask(task, request.model, request.dtype);
-  const results = await session.run({ [manifest.input.name]: imagesToBatch(request.images) });
+  const results = await session.run(
+    { [manifest.input.name]: imagesToBatch(request.images) },
+    { maxRows: rowsPerRun(Object.values(manifest.outputs).map((o) => o.shape)) },
+  );
   const outputs: Record<string, Float32Tensor> = {};
   for (const [role, output] of Object.entries(manifest.outputs)) {
     const tensor = results[output.name];
