@@ -1,7 +1,8 @@
 // The HTTP API end to end inside workerd, through the deployed worker and its bundled models.
-import { exports } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../worker/contract/manifest';
+import { API_REFERENCE_SCRIPT } from '../../worker/routes/docs-script';
 import { bundledModels } from '../../worker/store/bundled-models.generated';
 import encoded from './fixtures/encoded.json';
 import { ANGLES, indexOfMax, PERMUTATIONS, turnCounterClockwise, unshuffle } from './geometry';
@@ -267,7 +268,16 @@ describe('GET /openapi.json and /docs', () => {
     const response = await fetchApi('/docs');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await response.text()).toContain('/openapi.json');
+    const html = await response.text();
+    expect(html).toContain('/openapi.json');
+    // Its script is ours, served from the static assets at the version package.json pins: no CDN.
+    const scripts = [...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => m[1]);
+    expect(scripts).toEqual([API_REFERENCE_SCRIPT]);
+    expect(API_REFERENCE_SCRIPT).toMatch(/^\/api-reference\/scalar-api-reference-\d+\.\d+\.\d+\.js$/);
+    expect(html).not.toMatch(/https?:\/\//);
+    const script = await env.ASSETS.fetch(new Request(`https://assets.invalid${API_REFERENCE_SCRIPT}`));
+    expect(script.status).toBe(200);
+    expect((await script.text()).length).toBeGreaterThan(1_000_000);
   });
 });
 
