@@ -7,13 +7,17 @@
 //                                      on n images, iters times
 // POST /__bench/session?level=&n=      body: ONNX (or ORT-format) bytes; creates a session with that
 //                                      graph optimisation level and times its creation and first runs
+// POST /__bench/decode?iters=          body: an image request's JSON; times decoding and validating it,
+//                                      the ordinary way (JSON.parse + zod) and with the fast path
 import { Hono } from 'hono';
 import { IMAGE_PIXELS } from '../contract/image';
 import { DTYPES, type Dtype } from '../contract/manifest';
 import { ApiError, invalidInput } from '../http/api-error';
 import { onNotFound } from '../http/error-handler';
+import { parseImageBatchJson } from '../http/image-batch-json';
 import type { GraphOptimizationLevel } from '../runtime/model-runtime';
 import type { Float32Tensor, ModelSession } from '../runtime/model-session';
+import { ImageBatchRequestSchema } from '../schemas/requests';
 import type { ModelRegistry } from '../serving/model-registry';
 
 const LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
@@ -50,6 +54,25 @@ export function benchRoutes(registry: ModelRegistry) {
         iters,
         ...summarise(times),
       });
+    })
+    .post('/__bench/decode', async (c) => {
+      const iters = intParam(c.req.query('iters'), 'iters', 1, MAX_ITERS, 20);
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      const time = (decode: () => unknown) => {
+        for (let i = 0; i < 5; i++) ImageBatchRequestSchema.safeParse(decode()); // JIT warm-up
+        const times: number[] = [];
+        for (let i = 0; i < iters; i++) {
+          const started = performance.now();
+          const result = ImageBatchRequestSchema.safeParse(decode());
+          times.push(performance.now() - started);
+          if (!result.success)
+            throw invalidInput([{ path: 'body', message: 'is not a valid image request' }]);
+        }
+        return summarise(times);
+      };
+      const ordinary = time(() => JSON.parse(new TextDecoder().decode(bytes)));
+      const fast = time(() => parseImageBatchJson(bytes));
+      return c.json({ backend: registry.backend, bytes: bytes.length, iters, ordinary, fast });
     })
     .post('/__bench/session', async (c) => {
       const level = c.req.query('level') ?? 'all';
