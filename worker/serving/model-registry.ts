@@ -10,7 +10,14 @@
 // Precision (`dtype`): each version opens per dtype, fp32 from its graphs and q8 from the variant its
 // manifest names; a model without that variant is a 400. Memory (./memory-budget.ts): the open versions
 // live in a pool under the memory budget, least recently used released first (./session-pool.ts).
-import { DEFAULT_DTYPE, type Dtype, type Manifest, type ModelIndex, type Task } from '../contract/manifest';
+import {
+  DEFAULT_DTYPE,
+  DTYPES,
+  type Dtype,
+  type Manifest,
+  type ModelIndex,
+  type Task,
+} from '../contract/manifest';
 import { ApiError, modelNotFound, modelUnavailable } from '../http/api-error';
 import type { Backend, ModelRuntime } from '../runtime/model-runtime';
 import type { ModelStore, StoredModel } from '../store/model-store';
