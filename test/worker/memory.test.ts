@@ -8,7 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../worker/app';
 import type { Manifest, Task } from '../../worker/contract/manifest';
 import { wasmRuntime } from '../../worker/runtime/ort';
-import { RESERVED_BYTES, sessionCharge } from '../../worker/serving/memory-budget';
+import {
+  DEFAULT_MEMORY_BUDGET_MIB,
+  memoryBudgetBytes,
+  RESERVED_BYTES,
+  rowsPerRun,
+  sessionCharge,
+} from '../../worker/serving/memory-budget';
 import { OverBudgetError, SessionPool } from '../../worker/serving/session-pool';
 import { bundledModels } from '../../worker/store/bundled-models.generated';
 import { BundledStore } from '../../worker/store/bundled-store';
@@ -180,6 +186,25 @@ describe('a tight budget', () => {
         })
       ).status,
     ).toBe(200);
+  });
+});
+
+describe('ORT_MEMORY_BUDGET_MIB', () => {
+  it('is read in MiB, and the default (64) stands for anything that is not a positive number', () => {
+    expect(DEFAULT_MEMORY_BUDGET_MIB).toBe(64);
+    expect(memoryBudgetBytes('48')).toBe(48 * MIB);
+    expect(memoryBudgetBytes(' 80 ')).toBe(80 * MIB);
+    for (const bad of [undefined, '', ' ', 'abc', '0', '-5', 'NaN', 'Infinity', '64MiB']) {
+      expect(memoryBudgetBytes(bad), String(bad)).toBe(64 * MIB);
+    }
+  });
+});
+
+describe('rowsPerRun', () => {
+  it('runs 64 image rows at a time, and fewer when each row has wide outputs', () => {
+    expect(rowsPerRun([[784], [32]])).toBe(64);
+    expect(rowsPerRun([[16, 4000], [64], [16, 16]])).toBe(16); // the text model's logits
+    expect(rowsPerRun([[2 ** 21]])).toBe(1);
   });
 });
 
