@@ -1,9 +1,10 @@
 // npm run bench:serve — the serving benchmark (not a test). In one run it starts the worker under
-// `wrangler dev` and the same hono app on plain Node with onnxruntime-node (scripts/bench/node-server.ts),
-// both on 127.0.0.1, and measures side by side: the cold start (process start → first answer; session
-// creation), HTTP latency and requests/s per endpoint at batch 1 and 64, in-runtime session.run, the
-// cold-start ideas (graph optimisation levels, pre-optimised ONNX, ORT format), and the deployable bundle
-// size. Writes the tables into BENCHMARKS.md (section bench:serve). BENCH_QUICK=1 for a short run.
+// `wrangler dev` and under Miniflare directly (no wrangler proxy: scripts/bench/miniflare-server.ts), and
+// the same hono app on plain Node with onnxruntime-node (scripts/bench/node-server.ts), all on 127.0.0.1,
+// and measures side by side: the cold start (process start → first answer; session creation), HTTP
+// latency and requests/s per endpoint at batch 1 and 64, in-runtime session.run (fp32 and the int8
+// variants), decoding a batch-64 JSON request, the cold-start ideas (graph optimisation levels,
+// pre-optimised ONNX, ORT format), and the deployable bundle size. Writes the tables into BENCHMARKS.md (section bench:serve). BENCH_QUICK=1 for a short run.
 // The parts: scripts/bench/serve-{settings,plan,measure,sizes,report}.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,10 +12,13 @@ import { join } from 'node:path';
 import { readModels } from './bench/disk-store';
 import { type LocalServer, startNodeServer, startWrangler } from './bench/local-servers';
 import { writeSection } from './bench/markdown-section';
+import { startMiniflare } from './bench/miniflare-server';
 import {
   batchOf,
   type ColdStart,
   coldStart,
+  type DecodeTime,
+  decodeTime,
   getJson,
   type Latency,
   latency,
@@ -22,6 +26,7 @@ import {
   runTime,
   type SessionBench,
   sessionBench,
+  trivialLatency,
 } from './bench/serve-measure';
 import { measurementPlan, type Plan, type SessionVariant, sessionVariants } from './bench/serve-plan';
 import { type ColdVariant, serveReport } from './bench/serve-report';
@@ -50,18 +55,29 @@ async function coldStarts(plan: Plan): Promise<Record<ColdVariant, ColdStart[]>>
   return samples;
 }
 
-/** Each side warm: HTTP per endpoint, session.run per model, session creation per variant. */
+/** The sides of the warm measurements: the worker under wrangler dev and under Miniflare directly, the
+ * app on Node with onnxruntime-node, and with onnxruntime-web's wasm on Node (session.run only). */
+type Side = 'worker' | 'miniflare' | 'node' | 'web';
+
+const startSide = (side: Side): Promise<LocalServer> =>
+  side === 'worker'
+    ? startWrangler({ PRETEXT_BENCH: '1' })
+    : side === 'miniflare'
+      ? startMiniflare({ PRETEXT_BENCH: '1' })
+      : startNodeServer(60_000, side);
+
+/** Each side warm: HTTP per endpoint, session.run per model (and its q8 variant), session creation, decoding. */
 async function warmMeasurements(plan: Plan, variants: readonly SessionVariant[]) {
   const latencies = new Map<string, Latency>();
   const runs = new Map<string, RunTime>();
   const sessions = new Map<string, SessionBench | string>();
-  // 'web' (onnxruntime-web's wasm on plain Node) only for session.run: it separates wasm's cost from workerd's.
-  for (const side of ['worker', 'node', 'web'] as const) {
+  const decodes = new Map<string, DecodeTime>();
+  for (const side of ['worker', 'miniflare', 'node', 'web'] as const) {
     console.log(`${side}: starting …`);
-    const server =
-      side === 'worker' ? await startWrangler({ PRETEXT_BENCH: '1' }) : await startNodeServer(60_000, side);
+    const server = await startSide(side);
     try {
       if (side !== 'web') {
+        latencies.set(`${side} healthz`, await trivialLatency(`${server.url}/healthz`, REQUESTS[1]));
         for (const { task, model } of plan.endpoints) {
           for (const n of [1, 64] as const) {
             console.log(`${side}: /v1/${task} ${model} batch ${n}`);
@@ -73,8 +89,14 @@ async function warmMeasurements(plan: Plan, variants: readonly SessionVariant[])
           }
         }
       }
+      if (side === 'miniflare' || side === 'node') decodes.set(side, await decodeTime(server));
+      if (side === 'miniflare') continue; // its session.run is the worker's: the same workerd
       for (const name of plan.names) {
         for (const n of [1, 64] as const) runs.set(`${side} ${name} ${n}`, await runTime(server, name, n));
+        if (side !== 'node' && plan.quantized.includes(name)) {
+          for (const n of [1, 64] as const)
+            runs.set(`${side} ${name} ${n} q8`, await runTime(server, name, n, 'q8'));
+        }
       }
       if (side === 'web') continue;
       for (const variant of variants) {
@@ -87,7 +109,7 @@ async function warmMeasurements(plan: Plan, variants: readonly SessionVariant[])
       await server.stop();
     }
   }
-  return { latencies, runs, sessions };
+  return { latencies, runs, sessions, decodes };
 }
 
 async function main(): Promise<void> {

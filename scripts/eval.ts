@@ -15,6 +15,7 @@ import { comparisonCharts } from './eval/charts';
 import { evaluationData } from './eval/datasets';
 import { embeddingSection } from './eval/embedding-section';
 import { modelSection } from './eval/model-section';
+import { type QuantizedRow, quantizedRows, quantizedSection } from './eval/quantized-section';
 import { randomEncoderRows } from './eval/random-encoders';
 import { renderReport } from './eval/render';
 import { evalRun, type Row } from './eval/run';
@@ -46,6 +47,7 @@ async function main() {
   const pictures: Record<string, string[]> = {};
   const textSections: string[] = [];
   const notes: string[] = [];
+  const quantized: QuantizedRow[] = [];
 
   // The pixel baseline of each dataset: the lecture's starting point.
   for (const [dataset, splits] of Object.entries(data)) {
@@ -80,6 +82,7 @@ async function main() {
       const section = await modelSection(run, model, splits);
       rows.push({ model: name, dataset: m.dataset.name, metrics: section.metrics });
       pictures[name] = section.pictures;
+      quantized.push(...(await quantizedRows(run, m, splits)));
     }
     await model.release();
   }
@@ -93,7 +96,8 @@ async function main() {
   Object.assign(pictures, random.pictures);
 
   const charts = await comparisonCharts(run, rows, data);
-  writeFileSync(flags.out, renderReport(run, { rows, pictures, charts, textSections, notes }));
+  const sections = quantizedSection(run, quantized);
+  writeFileSync(flags.out, renderReport(run, { rows, pictures, charts, textSections, notes, sections }));
   run.log(`wrote ${flags.out} and ${flags['reports-dir']}/`);
 }
 

@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } f
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MODEL_ASSETS_PREFIX } from '../worker/store/model-files';
-import { graphFilesOf, REPO_ROOT } from './bundle-models';
+import { allGraphFilesOf, REPO_ROOT } from './bundle-models';
 
 export const MODEL_ASSETS_DIR = join(REPO_ROOT, 'worker/demo/public', MODEL_ASSETS_PREFIX);
 
@@ -24,7 +24,7 @@ export function copyModelAssets(repoRoot: string = REPO_ROOT, to: string = MODEL
   for (const name of models) {
     const manifestPath = join(modelsDir, name, 'manifest.json');
     if (!existsSync(manifestPath)) continue; // the worker reports the model unavailable
-    for (const file of graphFilesOf(JSON.parse(readFileSync(manifestPath, 'utf8')))) {
+    for (const file of allGraphFilesOf(JSON.parse(readFileSync(manifestPath, 'utf8')))) {
       const from = join(modelsDir, name, file);
       if (!existsSync(from)) continue; // likewise: a 503 for that model, naming the file
       mkdirSync(join(to, name), { recursive: true });

@@ -5,7 +5,7 @@
 // redeploy"). Nothing is uploaded unless every check passes:
 //   1. manifest.json passes the manifest schema (worker/contract/manifest.ts) and names <name>;
 //   2. every file it names is there with its sha256 and size;
-//   3. onnxruntime-node loads each graph and runs the parity inputs (the first 16 test images of the
+//   3. onnxruntime-node loads each graph (int8 variants included) and runs the parity inputs (the first 16 test images of the
 //      model's dataset, or 16 seeded token-id rows for a text model): every output is finite and has
 //      the shape the manifest declares;
 //   4. the manifest's test metrics meet the thresholds given (--min-metric psnr=18 --max-metric mse=0.02).
@@ -21,7 +21,7 @@ import { loadFashionMnistSplit } from '../train/data/fashion-mnist';
 import { loadMnist } from '../train/data/mnist';
 import { sha256Hex } from '../train/export/artifact';
 import { IMAGE_PIXELS } from '../worker/contract/image';
-import { type Manifest, ManifestSchema } from '../worker/contract/manifest';
+import { DTYPES, graphsFor, type Manifest, ManifestSchema } from '../worker/contract/manifest';
 import { createRng } from '../worker/contract/rng';
 import { filesOf } from '../worker/store/r2-layout';
 import { AdminClient, AdminError, adminTokenFromEnv, DEFAULT_WORKER_URL } from './publish/admin-client';
@@ -119,22 +119,28 @@ async function graphProblems(
     name: o.name,
     shape: o.shape,
   }));
-  problems.push(
-    ...(await runGraph(
-      manifest.onnx.file,
-      bytesOf(manifest.onnx.file),
-      input.name,
-      inputData,
-      width,
-      expected,
-    )),
-  );
-  if (manifest.generator) {
-    const { latent, output, file } = manifest.generator;
-    const rng = createRng(1);
-    const z = Float32Array.from({ length: PARITY_ROWS * latent.dims }, () => rng.normal());
-    const out = [{ role: 'generated', name: output.name, shape: output.shape }];
-    problems.push(...(await runGraph(file, bytesOf(file), latent.name, z, latent.dims, out)));
+  // Every precision of the model (fp32 and each variant, e.g. q8) is checked alike.
+  for (const dtype of DTYPES) {
+    const graphs = graphsFor(manifest, dtype);
+    if (graphs === undefined) continue;
+    problems.push(
+      ...(await runGraph(
+        graphs.onnx.file,
+        bytesOf(graphs.onnx.file),
+        input.name,
+        inputData,
+        width,
+        expected,
+      )),
+    );
+    if (manifest.generator && graphs.generator) {
+      const { latent, output } = manifest.generator;
+      const { file } = graphs.generator;
+      const rng = createRng(1);
+      const z = Float32Array.from({ length: PARITY_ROWS * latent.dims }, () => rng.normal());
+      const out = [{ role: 'generated', name: output.name, shape: output.shape }];
+      problems.push(...(await runGraph(file, bytesOf(file), latent.name, z, latent.dims, out)));
+    }
   }
   return problems;
 }

@@ -43,10 +43,12 @@ export interface AppOptions {
    * once ORT is warm); resolved at the isolate's start. Absent: every session is created on first use.
    */
   preload?: Promise<readonly StoredModel[]>;
+  /** What ORT may hold (worker/serving/memory-budget.ts; ORT_MEMORY_BUDGET_MIB); default 64 MiB. */
+  memoryBudgetBytes?: number;
 }
 
-export function createApp({ store, runtime, preload }: AppOptions) {
-  const registry = new ModelRegistry(store, runtime);
+export function createApp({ store, runtime, preload, memoryBudgetBytes }: AppOptions) {
+  const registry = new ModelRegistry(store, runtime, memoryBudgetBytes);
   if (preload !== undefined) void preload.then((models) => registry.preload(models)).catch(() => undefined);
   const api = routesApp();
   // Before the routes: CORS answers preflights, then keys and rate limits guard the public API.

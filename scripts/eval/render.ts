@@ -12,11 +12,13 @@ export interface ReportParts {
   charts: readonly string[];
   textSections: readonly string[];
   notes: readonly string[];
+  /** More sections, as lines, before the pictures (e.g. the int8 variants: ./quantized-section.ts). */
+  sections?: readonly string[];
 }
 
 export function renderReport(
   run: EvalRun,
-  { rows, pictures, charts, textSections, notes }: ReportParts,
+  { rows, pictures, charts, textSections, notes, sections = [] }: ReportParts,
 ): string {
   const pics = Object.entries(pictures)
     .filter(([, p]) => p.length)
@@ -35,6 +37,7 @@ export function renderReport(
     '',
     ...datasetSections(run, rows),
     ...(textSections.length ? ['## Text (fortunes corpus)', '', ...textSections] : []),
+    ...sections,
     '## Pictures',
     '',
     ...pics,

@@ -1,5 +1,5 @@
 // The committed models are what the worker serves: each must pass the manifest schema, match the sha256
-// of every file it names (graph, generator graph, vocabulary), be listed in models/index.json, and still
+// of every file it names (graphs, int8 variants, vocabulary), be listed in models/index.json, and still
 // compute what its manifest says it does.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -61,6 +61,21 @@ describe.each(index.models)('committed model %s', (name) => {
       const z = new ort.Tensor('float32', new Float32Array(2 * latent.dims), [2, latent.dims]);
       const result = await session.run({ [latent.name]: z });
       expect(result[output.name]!.dims).toEqual([2, ...output.shape]);
+      await session.release();
+    });
+  }
+
+  if (manifest.input.layout === '28x28-row-major') {
+    it('has an int8 variant of its current graphs that loads with the declared outputs', async () => {
+      // The schema already refuses a variant made from another model.onnx; a retrained model has none.
+      const q8 = manifest.variants?.q8;
+      expect(q8, 'no q8 variant: run npm run models:quantize -- --all').toBeDefined();
+      const session = await ort.InferenceSession.create(readFileSync(join('models', name, q8!.onnx.file)));
+      const x = new ort.Tensor('float32', new Float32Array(2 * 784).fill(0.25), [2, 784]);
+      const result = await session.run({ [manifest.input.name]: x });
+      for (const out of Object.values(manifest.outputs)) {
+        expect(result[out.name]!.dims).toEqual([2, ...out.shape]);
+      }
       await session.release();
     });
   }

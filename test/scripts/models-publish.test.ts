@@ -50,7 +50,7 @@ describe('validateModel', () => {
       max: { mse: 0.02 },
     });
     expect(manifest.name).toBe(NAME);
-    expect(files.map((f) => f.file)).toEqual(['model.onnx', 'manifest.json']);
+    expect(files.map((f) => f.file)).toEqual(['model.onnx', 'model.q8.onnx', 'manifest.json']);
   });
 
   it('refuses a manifest that fails the schema, saying where', async () => {
@@ -80,6 +80,7 @@ describe('validateModel', () => {
     const garbage = new TextEncoder().encode('this is not an ONNX graph');
     const dir = modelCopy((m) => {
       m['onnx'] = { ...(m['onnx'] as object), sha256: sha256Hex(garbage), bytes: garbage.byteLength };
+      delete m['variants']; // made from the real model.onnx, which this replaces
     });
     writeFileSync(join(dir, 'model.onnx'), garbage);
     const [problem] = await refusal(validateModel(NAME, dir));
@@ -93,7 +94,25 @@ describe('validateModel', () => {
     });
     expect(await refusal(validateModel(NAME, dir))).toEqual([
       'model.onnx output "embedding" has shape [16, 32], the manifest declares [16, 16]',
+      'model.q8.onnx output "embedding" has shape [16, 32], the manifest declares [16, 16]',
     ]);
+  });
+
+  it('checks an int8 variant like any other graph: its sha256, and that it loads', async () => {
+    const corrupted = modelCopy();
+    writeFileSync(join(corrupted, 'model.q8.onnx'), 'not the variant');
+    const [problem] = await refusal(validateModel(NAME, corrupted));
+    expect(problem).toMatch(
+      /^the sha256 of model\.q8\.onnx is [0-9a-f]{64}, but the manifest says [0-9a-f]{64}$/,
+    );
+    const garbage = new TextEncoder().encode('this is not an ONNX graph either');
+    const unloadable = modelCopy((m) => {
+      const q8 = (m['variants'] as { q8: { onnx: object } }).q8;
+      q8.onnx = { ...q8.onnx, sha256: sha256Hex(garbage), bytes: garbage.byteLength };
+    });
+    writeFileSync(join(unloadable, 'model.q8.onnx'), garbage);
+    const [loadProblem] = await refusal(validateModel(NAME, unloadable));
+    expect(loadProblem).toMatch(/^onnxruntime-node cannot load model\.q8\.onnx: /);
   });
 
   it('refuses metrics past the thresholds, and a threshold on a metric the manifest lacks', async () => {

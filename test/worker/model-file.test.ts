@@ -1,6 +1,7 @@
 // GET /v1/models/:name/:file: the ONNX bytes a browser runs itself, checked against the manifest.
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { graphFiles } from '../../worker/contract/manifest';
 import { bundledModels } from '../../worker/store/bundled-models.generated';
 import { sha256Hex } from '../../worker/store/sha256';
 import { bundledManifest, statusAndBody } from './support';
@@ -21,6 +22,14 @@ describe('GET /v1/models/:name/:file', () => {
     expect(await sha256Hex(bytes)).toBe(manifest.onnx.sha256);
   });
 
+  it('should return the int8 variant like any other graph of the model', async () => {
+    const q8 = manifest.variants!.q8!.onnx;
+    const response = await fetchApi(`/v1/models/${name}/${q8.file}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('etag')).toBe(`"${q8.sha256}"`);
+    expect(await sha256Hex(await response.arrayBuffer())).toBe(q8.sha256);
+  });
+
   it('should return 304 when If-None-Match holds the sha256', async () => {
     const response = await fetchApi(`/v1/models/${name}/${manifest.onnx.file}`, {
       headers: { 'If-None-Match': `"${manifest.onnx.sha256}"` },
@@ -35,9 +44,9 @@ describe('GET /v1/models/:name/:file', () => {
     expect(result.body).toEqual({
       error: {
         code: 'not_found',
-        message: `Model "${name}" has no file "manifest.json"; its files: ${manifest.onnx.file}${
-          manifest.generator ? `, ${manifest.generator.file}` : ''
-        }`,
+        message: `Model "${name}" has no file "manifest.json"; its files: ${graphFiles(manifest)
+          .map((g) => g.file)
+          .join(', ')}`,
       },
     });
   });

@@ -20,6 +20,15 @@ export function bundledManifest(name: string): Manifest {
 }
 
 /**
+ * `manifest` without its int8 variants: what a test publishes when it uploads only the float graphs (a
+ * version is served only once every file its manifest names is there).
+ */
+export function floatOnly(manifest: Manifest): Manifest {
+  const { variants: _variants, ...rest } = manifest;
+  return rest;
+}
+
+/**
  * 16 test-split images of the dataset `manifest` was trained on (scripts/make-fixtures.ts), each pixel
  * the exact float32 the API computes with, so an answer's images compare equal to pixels moved exactly.
  */

@@ -93,6 +93,39 @@ export const TextInputSpecSchema = z
 export const InputSpecSchema = z.discriminatedUnion('layout', [ImageInputSpecSchema, TextInputSpecSchema]);
 export type TextInputSpec = z.infer<typeof TextInputSpecSchema>;
 
+/**
+ * The precisions a model can be served in, chosen per request like transformers.js's `dtype`: `fp32` is
+ * the exported graph itself, `q8` its static int8 variant (train/export/quantize/, `npm run
+ * models:quantize`), when the manifest names one.
+ */
+export const DTYPES = ['fp32', 'q8'] as const;
+export const DtypeSchema = z.enum(DTYPES);
+export type Dtype = z.infer<typeof DtypeSchema>;
+export const DEFAULT_DTYPE: Dtype = 'fp32';
+
+const GraphFileSchema = z
+  .object({
+    file: z.string().regex(/^[\w.-]+\.onnx$/),
+    sha256: Sha256Schema,
+    bytes: z.number().int().positive(),
+  })
+  .strict();
+
+/** Another precision of the model's graphs: files checked and published like the float ones. */
+export const VariantSchema = z
+  .object({
+    /** The variant of the main graph, e.g. model.q8.onnx. */
+    onnx: GraphFileSchema,
+    /** The variant of the generator graph; present exactly when the model has a generator. */
+    generator: GraphFileSchema.optional(),
+    /** sha256 of the float graphs it was made from: a variant of an older model.onnx is stale. */
+    source: z.object({ onnx: Sha256Schema, generator: Sha256Schema.optional() }).strict(),
+    /** How it was made, in words (scheme, calibration images, layers left in float). */
+    quantization: z.string().min(1),
+  })
+  .strict();
+export type Variant = z.infer<typeof VariantSchema>;
+
 export const OutputSpecSchema = z
   .object({
     /** ONNX graph output name. */
@@ -170,6 +203,8 @@ export const ManifestSchema = z
       })
       .strict()
       .optional(),
+    /** Variants by dtype (only `q8` today); `fp32` is always the graphs above. */
+    variants: z.object({ q8: VariantSchema }).partial().strict().optional(),
     /** Class names indexed by the `probabilities` output (classifiers; e.g. Fashion-MNIST's ten). */
     classNames: z.array(z.string().min(1)).min(2).optional(),
     /** Test-split metrics, e.g. { mse, psnr }. */
@@ -189,8 +224,71 @@ export const ManifestSchema = z
         });
       }
     });
+    for (const [dtype, variant] of Object.entries(manifest.variants ?? {})) {
+      const at = (...path: string[]) => ['variants', dtype, ...path];
+      if (variant.source.onnx !== manifest.onnx.sha256) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('source', 'onnx'),
+          message: `was made from another ${manifest.onnx.file} (run npm run models:quantize -- ${manifest.name})`,
+        });
+      }
+      if ((variant.generator === undefined) !== (manifest.generator === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('generator'),
+          message: manifest.generator
+            ? 'is missing: the model has a generator graph'
+            : 'names a generator the model lacks',
+        });
+      } else if (manifest.generator && variant.source.generator !== manifest.generator.sha256) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('source', 'generator'),
+          message: `was made from another ${manifest.generator.file} (run npm run models:quantize -- ${manifest.name})`,
+        });
+      }
+    }
+    const files = graphFiles(manifest).map((g) => g.file);
+    const repeated = files.filter((file, i) => files.indexOf(file) !== i);
+    if (repeated.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['variants'], message: `names ${repeated[0]} twice` });
+    }
   });
 export type Manifest = z.infer<typeof ManifestSchema>;
+
+type GraphFile = z.infer<typeof GraphFileSchema>;
+
+/** Every ONNX graph a manifest names (main, generator, and each variant's): what is stored, checked and published. */
+export function graphFiles(manifest: Pick<Manifest, 'onnx' | 'generator' | 'variants'>): GraphFile[] {
+  const files: GraphFile[] = [manifest.onnx];
+  if (manifest.generator) files.push(manifest.generator);
+  for (const variant of Object.values(manifest.variants ?? {})) {
+    files.push(variant.onnx);
+    if (variant.generator) files.push(variant.generator);
+  }
+  return files.map(({ file, sha256, bytes }) => ({ file, sha256, bytes }));
+}
+
+/** The graphs that serve `dtype`: the float ones, or a variant's; undefined when the model has no such variant. */
+export function graphsFor(
+  manifest: Manifest,
+  dtype: Dtype,
+): { onnx: GraphFile; generator?: GraphFile } | undefined {
+  if (dtype === 'fp32') {
+    const { file, sha256, bytes } = manifest.onnx;
+    const generator = manifest.generator;
+    return {
+      onnx: { file, sha256, bytes },
+      ...(generator
+        ? { generator: { file: generator.file, sha256: generator.sha256, bytes: generator.bytes } }
+        : {}),
+    };
+  }
+  const variant = manifest.variants?.[dtype];
+  if (variant === undefined) return undefined;
+  return { onnx: variant.onnx, ...(variant.generator ? { generator: variant.generator } : {}) };
+}
 
 /** models/index.json: which models are bundled and which one each endpoint uses by default. */
 export const ModelIndexSchema = z

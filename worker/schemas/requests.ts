@@ -2,6 +2,7 @@
 // are what /openapi.json is generated from, so the documented contract cannot drift from the checks.
 import { z } from '@hono/zod-openapi';
 import { IMAGE_PIXELS } from '../contract/image';
+import { DEFAULT_DTYPE, DTYPES } from '../contract/manifest';
 import { decodeImages, describeValue, ImageSchema } from './image';
 
 export const MAX_IMAGES = 256;
@@ -27,13 +28,31 @@ const ModelNameSchema = z
     example: 'mnist-mlp-ae',
   });
 
+/**
+ * Which precision of the model answers, as transformers.js's `dtype`: `fp32` (the default) runs the
+ * exported graph, `q8` its static int8 variant (smaller, faster on the wasm EP; its metric change per
+ * model is in EVALUATION.md). A model without the variant answers 400 unsupported_dtype.
+ */
+export const DtypeSchema = z
+  .enum(DTYPES, {
+    error: (issue) =>
+      `must be one of ${DTYPES.map((d) => `"${d}"`).join(', ')}, got ${describeValue(issue.input)}`,
+  })
+  .openapi({
+    description: `The model's precision: "fp32" (default) or "q8", its int8 variant (when its manifest names one)`,
+    example: DEFAULT_DTYPE,
+  });
+
 const jsonObject = {
   error: (issue: { code: string; input?: unknown }) =>
     issue.code === 'invalid_type' ? `must be a JSON object, got ${describeValue(issue.input)}` : undefined,
 };
 
 export const ImageBatchRequestSchema = z
-  .strictObject({ model: ModelNameSchema.optional(), images: ImagesSchema }, jsonObject)
+  .strictObject(
+    { model: ModelNameSchema.optional(), dtype: DtypeSchema.optional(), images: ImagesSchema },
+    jsonObject,
+  )
   .openapi('ImageBatchRequest');
 export type ImageBatchRequest = z.infer<typeof ImageBatchRequestSchema>;
 
@@ -42,6 +61,11 @@ export const ModelQuerySchema = z.strictObject({
   model: ModelNameSchema.optional().openapi({
     param: { name: 'model', in: 'query' },
     description: 'Selects the model for an application/octet-stream body (a JSON body may name it instead)',
+  }),
+  dtype: DtypeSchema.optional().openapi({
+    param: { name: 'dtype', in: 'query' },
+    description:
+      'Selects the precision for an application/octet-stream body (a JSON body may name it instead)',
   }),
 });
 
@@ -62,6 +86,7 @@ export const GenerateRequestSchema = z
   .strictObject(
     {
       model: ModelNameSchema.optional(),
+      dtype: DtypeSchema.optional(),
       count: z
         .number({ error: (issue) => `must be a whole number, got ${describeValue(issue.input)}` })
         .int({ error: (issue) => `must be a whole number, got ${describeValue(issue.input)}` })

@@ -4,7 +4,7 @@
 //   models/<name>/current                        body: the version that serves, e.g. "1.2.0"
 //   models/<name>/versions/<version>/manifest.json
 //   models/<name>/versions/<version>/model.onnx  (and generator.onnx, vocab.json: what the manifest names)
-import type { Manifest } from '../contract/manifest';
+import { graphFiles, type Manifest } from '../contract/manifest';
 
 export const MODELS_PREFIX = 'models/';
 
@@ -32,10 +32,9 @@ export class BucketLayout {
   }
 }
 
-/** The files a manifest names besides itself: its graph, its generator graph, its vocabulary. */
+/** The files a manifest names besides itself: its graphs (variants included) and its vocabulary. */
 export function filesOf(manifest: Manifest): { file: string; sha256: string; bytes?: number }[] {
-  const files: { file: string; sha256: string; bytes?: number }[] = [manifest.onnx];
-  if (manifest.generator) files.push(manifest.generator);
+  const files: { file: string; sha256: string; bytes?: number }[] = graphFiles(manifest);
   if (manifest.input.layout === 'token-ids') {
     const { file, sha256 } = manifest.input.tokenizer;
     files.push({ file, sha256 });
