@@ -3,15 +3,16 @@
 //
 //   models/<name>/current                        body: the version that serves, e.g. "1.2.0"
 //   models/<name>/versions/<version>/manifest.json
-//   models/<name>/versions/<version>/model.onnx  (and generator.onnx, vocab.json: what the manifest names)
+//   models/<name>/versions/<version>/model.onnx  (and generator.onnx, vocab.json, reference-*.bin(.gz):
+//                                                what the manifest names)
 import type { Manifest } from '../contract/manifest';
 
 export const MODELS_PREFIX = 'models/';
 
 /** A version as the manifest schema writes it (MAJOR.MINOR.PATCH). */
 export const VERSION_PATTERN = /^\d+\.\d+\.\d+$/;
-/** A file of a version: the manifest, an ONNX graph, or a text model's vocabulary. */
-export const FILE_PATTERN = /^[\w.-]+\.(onnx|json)$/;
+/** A file of a version: the manifest, an ONNX graph, a text model's vocabulary, a reference index's files. */
+export const FILE_PATTERN = /^[\w.-]+\.(onnx|json|bin|gz)$/;
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -32,7 +33,10 @@ export class BucketLayout {
   }
 }
 
-/** The files a manifest names besides itself: its graph, its generator graph, its vocabulary. */
+/**
+ * The files a manifest names besides itself: its graph, its generator graph, its vocabulary, its
+ * reference index (vectors, labels, images).
+ */
 export function filesOf(manifest: Manifest): { file: string; sha256: string; bytes?: number }[] {
   const files: { file: string; sha256: string; bytes?: number }[] = [manifest.onnx];
   if (manifest.generator) files.push(manifest.generator);
@@ -40,6 +44,9 @@ export function filesOf(manifest: Manifest): { file: string; sha256: string; byt
     const { file, sha256 } = manifest.input.tokenizer;
     files.push({ file, sha256 });
   }
+  const { reference } = manifest;
+  if (reference)
+    files.push(reference.vectors, reference.labels, ...(reference.images ? [reference.images] : []));
   return files;
 }
 
