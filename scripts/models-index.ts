@@ -61,7 +61,7 @@ export async function indexModels(names: readonly string[], options: IndexOption
     let line = `${name}@${built.manifest.version}: ${reference!.count} × ${reference!.dims} embedded in ${built.embedSeconds.toFixed(1)} s; ${sizes}`;
     if (options.queries > 0) {
       const queries = heldOutQueries(await data.heldOut(), options.queries);
-      const embedded = await embedWith(modelsDir, name, queries.images);
+      const embedded = await embedWith(modelsDir, built.manifest, queries.images);
       const bytes = readFileSync(join(modelsDir, name, reference!.vectors.file));
       const vectors = decodeReferenceVectors(
         bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),

@@ -5,11 +5,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import * as ort from 'onnxruntime-node';
 import type { Dataset } from '../../train/data/dataset';
 import { type FashionMnistOptions, loadFashionMnistSplit } from '../../train/data/fashion-mnist';
 import { loadMnist, MNIST_SPLIT } from '../../train/data/mnist';
-import { loadCommittedModel } from '../../train/eval/report/committed-model';
 import { sha256Hex } from '../../train/export/artifact';
+import { runInBatches } from '../../train/export/parity';
+import { IMAGE_PIXELS } from '../../worker/contract/image';
 import { type Manifest, ManifestSchema, type Reference } from '../../worker/contract/manifest';
 import {
   encodeReferenceImages,
@@ -20,6 +22,7 @@ import {
 } from '../../worker/contract/reference-index';
 
 export const INDEX_COMMAND = 'npm run models:index --';
+const EMBED_BATCH = 500;
 
 /** A model's dataset split that its index is built from, and the split its held-out queries come from. */
 export interface ReferenceData {
@@ -62,8 +65,18 @@ export async function referenceDataOf(
   );
 }
 
+/**
+ * A model's manifest without its reference index, if it has one: the index is rebuilt from scratch, so an
+ * old one (built by another graph, or in an older format) must not stop the rebuild.
+ */
 export function readManifest(modelsDir: string, name: string): Manifest {
-  return ManifestSchema.parse(JSON.parse(readFileSync(join(modelsDir, name, 'manifest.json'), 'utf8')));
+  const json = JSON.parse(readFileSync(join(modelsDir, name, 'manifest.json'), 'utf8')) as {
+    tasks?: unknown;
+    reference?: unknown;
+  };
+  const { reference: _, ...rest } = json;
+  const tasks = Array.isArray(json.tasks) ? json.tasks.filter((task) => task !== 'neighbors') : json.tasks;
+  return ManifestSchema.parse({ ...rest, tasks });
 }
 
 /** Models that can have an index: image models that embed. */
@@ -78,14 +91,18 @@ export function indexable(manifest: Manifest): string | undefined {
 /** Runs `images` (N×784) through the model's graph; its `embedding` output, N × dims. */
 export async function embedWith(
   modelsDir: string,
-  name: string,
+  manifest: Manifest,
   images: Float32Array,
 ): Promise<Float32Array> {
-  const model = await loadCommittedModel(modelsDir, name);
+  const session = await ort.InferenceSession.create(
+    readFileSync(join(modelsDir, manifest.name, manifest.onnx.file)),
+  );
   try {
-    return (await model.run(images, ['embedding'])).embedding!;
+    const output = manifest.outputs['embedding']!.name;
+    const out = await runInBatches(session, manifest.input.name, images, IMAGE_PIXELS, [output], EMBED_BATCH);
+    return out[output]!;
   } finally {
-    await model.release();
+    await session.release();
   }
 }
 
@@ -110,7 +127,7 @@ export async function buildReferenceIndex(
   }
   const dims = manifest.outputs['embedding']!.shape[0]!;
   const started = performance.now();
-  const embeddings = await embedWith(modelsDir, name, set.images);
+  const embeddings = await embedWith(modelsDir, manifest, set.images);
   const embedSeconds = (performance.now() - started) / 1000;
 
   const dir = join(modelsDir, name);

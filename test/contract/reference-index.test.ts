@@ -23,34 +23,33 @@ const vectorsOf = (embeddings: number[][]): ReferenceVectors => {
 
 /** Every row's cosine with the query from the decoded unit vectors, sorted best first, ties by index. */
 function naive(vectors: ReferenceVectors, query: readonly number[], k: number) {
-  const { count, dims, codes, scales } = vectors;
-  const norm = Math.hypot(...query);
+  const { count, dims, codes } = vectors;
   const scores = Array.from({ length: count }, (_, r) => {
-    let dot = 0;
-    for (let j = 0; j < dims; j++) dot += codes[r * dims + j]! * scales[r]! * query[j]!;
-    return { index: r, score: norm === 0 ? 0 : dot / norm };
+    const row = Array.from(codes.subarray(r * dims, (r + 1) * dims));
+    const dot = row.reduce((sum, code, j) => sum + code * query[j]!, 0);
+    const lengths = Math.hypot(...row) * Math.hypot(...query);
+    return { index: r, score: lengths === 0 ? 0 : dot / lengths };
   });
   return scores.sort((a, b) => b.score - a.score || a.index - b.index).slice(0, k);
 }
 
 describe('encodeReferenceVectors', () => {
-  it('stores (3, 4) as the int8 codes (95, 127) and 1/‖code‖, scored against (4, 3) as by hand', () => {
+  it('stores (3, 4) as the int8 codes (95, 127), scored against (4, 3) as by hand', () => {
     const bytes = encodeReferenceVectors([3, 4], 2);
     // 3/4 · 127 = 95.25 → 95; ‖(95, 127)‖ = √25154; cos = (95·4 + 127·3) / (5 √25154) = 761 / 792.99…
-    expect(Array.from(new Int8Array(bytes.buffer, 0, 2))).toEqual([95, 127]);
-    expect(new DataView(bytes.buffer).getFloat32(2, true)).toBeCloseTo(1 / Math.sqrt(25154), 9);
-    const [[best]] = nearestNeighbors(vectorsOf([[3, 4]]), [4, 3], 1) as [[{ score: number }]];
-    expect(best.score).toBeCloseTo(761 / (5 * Math.sqrt(25154)), 6);
+    expect(Array.from(new Int8Array(bytes.buffer))).toEqual([95, 127]);
+    const [[best]] = nearestNeighbors(vectorsOf([[3, 4]]), [4, 3], 1) as unknown as [[{ score: number }]];
+    expect(best.score).toBeCloseTo(761 / (5 * Math.sqrt(25154)), 12);
     expect(best.score).toBeCloseTo(24 / 25, 3); // the exact cosine, up to the int8 rounding
   });
 
-  it('keeps each embedding’s direction: the decoded unit vector has cosine > 0.999 with it', () => {
+  it('keeps each embedding’s direction: its codes have cosine > 0.999 with it', () => {
     fc.assert(
       fc.property(
         fc.array(fc.float({ min: -50, max: 50, noNaN: true }), { minLength: 8, maxLength: 8 }),
         (embedding) => {
           fc.pre(embedding.some((v) => Math.abs(v) > 1e-3));
-          const [[self]] = nearestNeighbors(vectorsOf([embedding]), embedding, 1) as [[{ score: number }]];
+          const [[self]] = nearestNeighbors(vectorsOf([embedding]), embedding, 1) as unknown as [[{ score: number }]];
           expect(self.score).toBeGreaterThan(0.999);
           expect(self.score).toBeLessThan(1.000001);
         },
@@ -63,7 +62,7 @@ describe('encodeReferenceVectors', () => {
       [0, 0, 0],
       [1, 2, 3],
     ]);
-    expect(Array.from(vectors.scales)[0]).toBe(0);
+    expect(Array.from(vectors.codes.subarray(0, 3))).toEqual([0, 0, 0]);
     expect(nearestNeighbors(vectors, [-1, -2, -3], 2)).toEqual([
       [
         { index: 0, score: 0 },
@@ -126,20 +125,12 @@ describe('nearestNeighbors', () => {
 describe('decoding refuses a file whose bytes match their sha256 but not the format', () => {
   const bytes = encodeReferenceVectors([3, 4, 0, 0, -1, 1], 2);
 
-  it('a vectors file of the wrong size, or whose rows are not unit vectors', () => {
+  it('a vectors file of the wrong size', () => {
     expect(() =>
       decodeReferenceVectors(bytes.buffer as ArrayBuffer, 2, 2),
     ).toThrowErrorMatchingInlineSnapshot(
-      `[ReferenceFormatError: has 18 bytes, but 2 rows of 2 int8 codes and a float32 scale take 12]`,
+      `[ReferenceFormatError: has 6 bytes, but 2 rows of 2 int8 codes take 4]`,
     );
-    const scaled = bytes.slice();
-    new DataView(scaled.buffer).setFloat32(6 + 8, 0.5, true); // row 2's scale
-    expect(() => decodeReferenceVectors(scaled.buffer, 3, 2)).toThrowErrorMatchingInlineSnapshot(
-      `[ReferenceFormatError: row 2 is not a unit vector (scale 0.5, length 89.80256121069154)]`,
-    );
-    const zeroed = bytes.slice();
-    new DataView(zeroed.buffer).setFloat32(6 + 4, Number.NaN, true); // row 1 (all zeros) with a scale
-    expect(() => decodeReferenceVectors(zeroed.buffer, 3, 2)).toThrow('row 1 is not a unit vector');
   });
 
   it('a labels file of the wrong size, or naming a class that does not exist', () => {
@@ -199,7 +190,7 @@ describe('manifest.reference', () => {
         "tasks: a model with a "reference" index lists task "neighbors"",
         "reference.embeddedBy: is the sha256 of another graph than onnx.file: rebuild the index (npm run models:index -- fmnist-simclr)",
         "reference.dims: is 64, but the embedding output has shape [128]",
-        "reference.vectors.bytes: must be 680000 for 10000 rows of 64 (int8 codes and a float32 scale each)",
+        "reference.vectors.bytes: must be 640000 for 10000 rows of 64 int8 codes",
         "reference.labels.bytes: must be 10000, one byte per row",
       ]
     `);

@@ -122,7 +122,7 @@ export const ReferenceSchema = z
     /** The embedding's width: the manifest's `embedding` output. */
     dims: z.number().int().positive(),
     encoding: z.literal(REFERENCE_ENCODING),
-    /** count × dims int8 codes, then count float32 scales (little-endian). */
+    /** count × dims int8 codes, row-major: each row the direction of an item's embedding. */
     vectors: referenceFile(/^[\w.-]+\.bin$/),
     /** count uint8 class indexes into classNames. */
     labels: referenceFile(/^[\w.-]+\.bin$/),
@@ -273,7 +273,7 @@ function referenceProblems(manifest: {
   if (reference.vectors.bytes !== referenceVectorsBytes(count, dims)) {
     problems.push({
       path: ['reference', 'vectors', 'bytes'],
-      message: `must be ${referenceVectorsBytes(count, dims)} for ${count} rows of ${dims} (int8 codes and a float32 scale each)`,
+      message: `must be ${referenceVectorsBytes(count, dims)} for ${count} rows of ${dims} int8 codes`,
     });
   }
   if (reference.labels.bytes !== count) {

@@ -4,19 +4,18 @@
 // `npm run eval` measures it, so the bytes and the score are defined once, here.
 //
 // Files of a model version (named, with their sha256 and size, in manifest.reference):
-//   vectors  count rows of `dims` int8 codes (row-major), then count float32 little-endian scales.
-//            Row r stands for the unit vector v̂_r = scale_r · code_r (scale_r = 1/‖code_r‖): the row's
-//            embedding divided by its length, then by its largest |component|, times 127, rounded.
+//   vectors  count rows of `dims` int8 codes, row-major: row r is the item's embedding divided by its
+//            largest |component|, times 127, rounded; it stands for its direction v̂_r = code_r/‖code_r‖.
 //   labels   count uint8 class indexes into manifest.reference.classNames.
 //   images   gzip of count rows of 784 uint8 pixels (255 = ink), the reference images in index order.
 //
-// Score: cosine similarity, cos(q, v̂_r) = scale_r · (code_r · q) / ‖q‖, exact over every row (brute
-// force): a row of zeros (an embedding of length 0) scores 0 against everything, and so does a query of
-// length 0. Equal scores rank the lower index first.
+// Score: cosine similarity, cos(q, code_r) = (code_r · q) / (‖code_r‖ ‖q‖) in float64, exact over every row
+// (brute force): a row of zeros (an embedding of length 0) scores 0 against everything, and so does a
+// query of length 0. Equal scores rank the lower index first.
 import { IMAGE_PIXELS } from './image';
 
 /** The encoding manifest.reference.encoding names. */
-export const REFERENCE_ENCODING = 'int8-unit-rows';
+export const REFERENCE_ENCODING = 'int8-rows';
 /** The file names scripts/models-index.ts writes beside model.onnx. */
 export const REFERENCE_FILES = Object.freeze({
   vectors: 'reference-vectors.bin',
@@ -30,15 +29,15 @@ export const MAX_REFERENCE_CLASSES = 256;
 
 const CODE_MAX = 127;
 
-/** Bytes of a vectors file: an int8 code per value and a float32 scale per row. */
-export const referenceVectorsBytes = (count: number, dims: number): number => count * (dims + 4);
+/** Bytes of a vectors file: an int8 code per value. */
+export const referenceVectorsBytes = (count: number, dims: number): number => count * dims;
 
-/** A decoded vectors file: codes row-major (count × dims), one scale per row. */
+/** A decoded vectors file: codes row-major (count × dims), and 1/‖code‖ of each row (0 for a zero row). */
 export interface ReferenceVectors {
   count: number;
   dims: number;
   codes: Int8Array;
-  scales: Float32Array;
+  inverseLengths: Float64Array;
 }
 
 export interface Neighbor {
@@ -61,9 +60,7 @@ export function encodeReferenceVectors(embeddings: ArrayLike<number>, dims: numb
     throw new RangeError(`${embeddings.length} values are not rows of ${dims}`);
   }
   const count = embeddings.length / dims;
-  const bytes = new Uint8Array(referenceVectorsBytes(count, dims));
-  const codes = new Int8Array(bytes.buffer, 0, count * dims);
-  const scales = new DataView(bytes.buffer, count * dims);
+  const codes = new Int8Array(referenceVectorsBytes(count, dims));
   for (let r = 0; r < count; r++) {
     let largest = 0;
     for (let j = 0; j < dims; j++) {
@@ -72,44 +69,30 @@ export function encodeReferenceVectors(embeddings: ArrayLike<number>, dims: numb
       largest = Math.max(largest, Math.abs(value));
     }
     // Dividing by the largest |component| is the normalisation and the int8 range in one step: the code's
-    // direction is the embedding's, whatever its length.
-    let squares = 0;
+    // direction is the embedding's, whatever its length, to within the rounding.
     for (let j = 0; j < dims; j++) {
-      const code = largest === 0 ? 0 : Math.round((embeddings[r * dims + j]! / largest) * CODE_MAX);
-      codes[r * dims + j] = code;
-      squares += code * code;
+      codes[r * dims + j] = largest === 0 ? 0 : Math.round((embeddings[r * dims + j]! / largest) * CODE_MAX);
     }
-    scales.setFloat32(r * 4, squares === 0 ? 0 : 1 / Math.sqrt(squares), true);
   }
-  return bytes;
+  return new Uint8Array(codes.buffer);
 }
 
-/**
- * A vectors file read back and checked: its size, and every row a unit vector (or all zeros), so a file
- * altered after it was hashed, or written by another encoder, is refused instead of searched.
- */
+/** A vectors file read back: its size checked, each row's length computed once (exactly: integers). */
 export function decodeReferenceVectors(bytes: ArrayBuffer, count: number, dims: number): ReferenceVectors {
   const expected = referenceVectorsBytes(count, dims);
   if (bytes.byteLength !== expected) {
     throw new ReferenceFormatError(
-      `has ${bytes.byteLength} bytes, but ${count} rows of ${dims} int8 codes and a float32 scale take ${expected}`,
+      `has ${bytes.byteLength} bytes, but ${count} rows of ${dims} int8 codes take ${expected}`,
     );
   }
-  const codes = new Int8Array(bytes, 0, count * dims);
-  const view = new DataView(bytes, count * dims);
-  const scales = new Float32Array(count);
+  const codes = new Int8Array(bytes);
+  const inverseLengths = new Float64Array(count);
   for (let r = 0; r < count; r++) {
-    const scale = view.getFloat32(r * 4, true);
     let squares = 0;
     for (let j = 0; j < dims; j++) squares += codes[r * dims + j]! * codes[r * dims + j]!;
-    const length = scale * Math.sqrt(squares);
-    const unit = squares === 0 ? scale === 0 : Number.isFinite(scale) && Math.abs(length - 1) < 1e-4;
-    if (!unit) {
-      throw new ReferenceFormatError(`row ${r} is not a unit vector (scale ${scale}, length ${length})`);
-    }
-    scales[r] = scale;
+    inverseLengths[r] = squares === 0 ? 0 : 1 / Math.sqrt(squares);
   }
-  return { count, dims, codes, scales };
+  return { count, dims, codes, inverseLengths };
 }
 
 /** A labels file read back and checked: one class index per row, each naming one of `classes`. */
@@ -175,19 +158,19 @@ function unitQuery(queries: ArrayLike<number>, offset: number, dims: number): Fl
 }
 
 function scanOne(vectors: ReferenceVectors, query: Float64Array, k: number): Neighbor[] {
-  const { count, dims, codes, scales } = vectors;
+  const { count, dims, codes, inverseLengths } = vectors;
   const best = new TopK(Math.min(k, count));
   for (let r = 0; r < count; r++) {
     let dot = 0;
     const base = r * dims;
     for (let j = 0; j < dims; j++) dot += codes[base + j]! * query[j]!;
-    best.offer(dot * scales[r]!, r);
+    best.offer(dot * inverseLengths[r]!, r);
   }
   return best.neighbors();
 }
 
 function scanFour(vectors: ReferenceVectors, [q0, q1, q2, q3]: Float64Array[], k: number): Neighbor[][] {
-  const { count, dims, codes, scales } = vectors;
+  const { count, dims, codes, inverseLengths } = vectors;
   const best = Array.from({ length: 4 }, () => new TopK(Math.min(k, count)));
   for (let r = 0; r < count; r++) {
     let d0 = 0;
@@ -202,7 +185,7 @@ function scanFour(vectors: ReferenceVectors, [q0, q1, q2, q3]: Float64Array[], k
       d2 += code * q2![j]!;
       d3 += code * q3![j]!;
     }
-    const scale = scales[r]!;
+    const scale = inverseLengths[r]!;
     best[0]!.offer(d0 * scale, r);
     best[1]!.offer(d1 * scale, r);
     best[2]!.offer(d2 * scale, r);
