@@ -20,7 +20,9 @@ import { healthRoutes } from './routes/health';
 import { jigsawRoutes } from './routes/jigsaw';
 import { modelFileRoutes } from './routes/model-file';
 import { modelRoutes } from './routes/models';
+import { neighborsRoutes } from './routes/neighbors';
 import { reconstructRoutes } from './routes/reconstruct';
+import { referenceImageRoutes } from './routes/reference-image';
 import { rotationRoutes } from './routes/rotation';
 import { textEmbedRoutes } from './routes/text-embed';
 import { fillMaskRoutes } from './routes/text-fill-mask';
@@ -71,7 +73,9 @@ export function createApp({ store, runtime, preload }: AppOptions) {
     .route('/', classifyRoutes(registry))
     .route('/', fillMaskRoutes(registry))
     .route('/', unshuffleRoutes(registry))
-    .route('/', textEmbedRoutes(registry));
+    .route('/', textEmbedRoutes(registry))
+    .route('/', neighborsRoutes(registry))
+    .route('/', referenceImageRoutes(registry, store));
   // `api` is the same object as `app`, still typed as an OpenAPIHono: it holds the routes' registry.
   return app.route('/', docsRoutes(api)).notFound(onNotFound).onError(onError);
 }

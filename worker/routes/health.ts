@@ -26,6 +26,17 @@ const HealthSchema = z
         }),
       )
       .openapi({ description: 'The sessions this isolate has created (lazily, on first use), oldest first' }),
+    references: z
+      .object({
+        bytes: z.number().int().openapi({ description: 'Everything below, in bytes' }),
+        indexes: z.array(z.object({ model: z.string(), bytes: z.number().int() })).openapi({
+          description: 'Reference indexes opened for /v1/neighbors (vectors + labels), by name@version',
+        }),
+        files: z.array(z.object({ file: z.string(), sha256: z.string(), bytes: z.number().int() })).openapi({
+          description: 'Reference images (gunzipped) and labels read for /v1/models/:name/reference/:index',
+        }),
+      })
+      .openapi({ description: 'What the reference indexes hold in this isolate’s memory' }),
   })
   .openapi('Health');
 
@@ -53,7 +64,14 @@ export function healthRoutes(registry: ModelRegistry) {
         createMs: round(t.createMs),
       }));
       return c.json(
-        { status: 'ok' as const, backend: registry.backend, models: models.length, startup, sessions },
+        {
+          status: 'ok' as const,
+          backend: registry.backend,
+          models: models.length,
+          startup,
+          sessions,
+          references: registry.references.usage(),
+        },
         200,
       );
     })

@@ -20,14 +20,14 @@ export const ImagesSchema = z
   .transform(decodeImages)
   .openapi({ description: `1–${MAX_IMAGES} images` });
 
-const ModelNameSchema = z
+export const ModelNameSchema = z
   .string({ error: (issue) => `must be a model name, got ${describeValue(issue.input)}` })
   .openapi({
     description: "Omitted: the endpoint's default model from models/index.json",
     example: 'mnist-mlp-ae',
   });
 
-const jsonObject = {
+export const jsonObject = {
   error: (issue: { code: string; input?: unknown }) =>
     issue.code === 'invalid_type' ? `must be a JSON object, got ${describeValue(issue.input)}` : undefined,
 };

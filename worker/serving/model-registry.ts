@@ -12,12 +12,15 @@ import type { Backend, ModelRuntime } from '../runtime/model-runtime';
 import { SessionCache, sessionKey } from '../runtime/session-cache';
 import type { ModelStore, StoredModel } from '../store/model-store';
 import { type OpenedModel, openModel, type ServableModel, type SessionTiming } from './open-model';
+import { ReferenceMemory } from './reference-index';
 import { ServedVersions } from './served-versions';
 
 export type { ServableModel, SessionTiming } from './open-model';
 
 export class ModelRegistry {
   readonly runtime: ModelRuntime;
+  /** The reference indexes and images this isolate holds (issue 18), and what they cost in memory. */
+  readonly references = new ReferenceMemory();
   readonly #store: ModelStore;
   readonly #opened = new SessionCache<OpenedModel>();
   readonly #timings: SessionTiming[] = [];
@@ -77,6 +80,9 @@ export class ModelRegistry {
     let opened: OpenedModel;
     try {
       opened = await this.#open(stored);
+      // A reference index is opened on the first search, inside this fallback: a version whose index is
+      // broken leaves the version served before answering, as a broken graph does.
+      if (task === 'neighbors') await opened.reference?.();
     } catch (error) {
       const { name, version } = stored.manifest;
       return this.#open(this.#served.fallback(name, version, error));
@@ -100,7 +106,9 @@ export class ModelRegistry {
 
   #open(stored: StoredModel): Promise<OpenedModel> {
     const key = sessionKey(stored.manifest.name, stored.manifest.version);
-    return this.#opened.get(key, () => openModel(stored, this.runtime, this.#timings));
+    return this.#opened.get(key, async () =>
+      this.references.attach(await openModel(stored, this.runtime, this.#timings), stored),
+    );
   }
 
   async #resolve(task: Task, requested: string | undefined): Promise<StoredModel> {
