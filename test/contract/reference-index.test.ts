@@ -49,7 +49,9 @@ describe('encodeReferenceVectors', () => {
         fc.array(fc.float({ min: -50, max: 50, noNaN: true }), { minLength: 8, maxLength: 8 }),
         (embedding) => {
           fc.pre(embedding.some((v) => Math.abs(v) > 1e-3));
-          const [[self]] = nearestNeighbors(vectorsOf([embedding]), embedding, 1) as unknown as [[{ score: number }]];
+          const [[self]] = nearestNeighbors(vectorsOf([embedding]), embedding, 1) as unknown as [
+            [{ score: number }],
+          ];
           expect(self.score).toBeGreaterThan(0.999);
           expect(self.score).toBeLessThan(1.000001);
         },
@@ -140,7 +142,7 @@ describe('decoding refuses a file whose bytes match their sha256 but not the for
     expect(() =>
       decodeReferenceLabels(new Uint8Array([0, 10, 2]).buffer, 3, 10),
     ).toThrowErrorMatchingInlineSnapshot(
-      `[ReferenceFormatError: row 1 has class 10, but there are 10 classes]`,
+      `[ReferenceFormatError: has class 10 in row 1, but there are 10 classes]`,
     );
   });
 });

@@ -103,7 +103,9 @@ export function decodeReferenceLabels(bytes: ArrayBuffer, count: number, classes
   const labels = new Uint8Array(bytes);
   const bad = labels.findIndex((label) => label >= classes);
   if (bad >= 0) {
-    throw new ReferenceFormatError(`row ${bad} has class ${labels[bad]}, but there are ${classes} classes`);
+    throw new ReferenceFormatError(
+      `has class ${labels[bad]} in row ${bad}, but there are ${classes} classes`,
+    );
   }
   return labels;
 }

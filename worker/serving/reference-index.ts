@@ -56,7 +56,7 @@ function decoded<T>(name: string, file: string, decode: () => T): T {
     return decode();
   } catch (error) {
     if (!(error instanceof ReferenceFormatError)) throw error;
-    throw modelUnavailable(name, `${file} is not a reference file of its manifest: it ${error.message}`);
+    throw modelUnavailable(name, `${file} does not hold what its manifest says: it ${error.message}`);
   }
 }
 
