@@ -35,9 +35,15 @@ describe('GET /v1/models/:name/:file', () => {
     expect(result.body).toEqual({
       error: {
         code: 'not_found',
-        message: `Model "${name}" has no file "manifest.json"; its files: ${manifest.onnx.file}${
-          manifest.generator ? `, ${manifest.generator.file}` : ''
-        }`,
+        message: `Model "${name}" has no file "manifest.json"; its files: ${[
+          manifest.onnx,
+          manifest.generator,
+          manifest.reference?.vectors,
+          manifest.reference?.labels,
+          manifest.reference?.images,
+        ]
+          .flatMap((file) => (file ? [file.file] : []))
+          .join(', ')}`,
       },
     });
   });

@@ -20,6 +20,15 @@ export function bundledManifest(name: string): Manifest {
 }
 
 /**
+ * A manifest without its reference index (and task "neighbors"): for tests that publish or vary a model's
+ * graph alone, which a version naming index files it lacks could not do.
+ */
+export function graphOnly<M extends { tasks: readonly string[]; reference?: unknown }>(manifest: M): M {
+  const { reference: _, ...rest } = manifest;
+  return { ...rest, tasks: manifest.tasks.filter((task) => task !== 'neighbors') } as unknown as M;
+}
+
+/**
  * 16 test-split images of the dataset `manifest` was trained on (scripts/make-fixtures.ts), each pixel
  * the exact float32 the API computes with, so an answer's images compare equal to pixels moved exactly.
  */
