@@ -15,6 +15,7 @@ import { comparisonCharts } from './eval/charts';
 import { evaluationData } from './eval/datasets';
 import { embeddingSection } from './eval/embedding-section';
 import { modelSection } from './eval/model-section';
+import { neighborsSection } from './eval/neighbors-section';
 import { renderReport } from './eval/render';
 import { evalRun, type Row } from './eval/run';
 import { textSection } from './eval/text-section';
@@ -84,7 +85,8 @@ async function main() {
   }
 
   const charts = await comparisonCharts(run, rows, data);
-  writeFileSync(flags.out, renderReport(run, { rows, pictures, charts, textSections, notes }));
+  const sections = await neighborsSection(run, index.models, data);
+  writeFileSync(flags.out, renderReport(run, { rows, pictures, charts, textSections, notes, sections }));
   run.log(`wrote ${flags.out} and ${flags['reports-dir']}/`);
 }
 

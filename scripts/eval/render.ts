@@ -12,11 +12,13 @@ export interface ReportParts {
   charts: readonly string[];
   textSections: readonly string[];
   notes: readonly string[];
+  /** Whole sections after the datasets' tables (e.g. ./neighbors-section.ts), as Markdown lines. */
+  sections?: readonly string[];
 }
 
 export function renderReport(
   run: EvalRun,
-  { rows, pictures, charts, textSections, notes }: ReportParts,
+  { rows, pictures, charts, textSections, notes, sections = [] }: ReportParts,
 ): string {
   const pics = Object.entries(pictures)
     .filter(([, p]) => p.length)
@@ -34,6 +36,7 @@ export function renderReport(
     ...summary(run, rows),
     '',
     ...datasetSections(run, rows),
+    ...sections,
     ...(textSections.length ? ['## Text (fortunes corpus)', '', ...textSections] : []),
     '## Pictures',
     '',

@@ -40,10 +40,23 @@ export class IndexRefused extends Error {
 
 /** The dataset's test split: the demo's gallery images are in it, and no model trained on it. */
 export async function referenceDataOf(
-  manifest: Manifest,
+  manifest: Pick<Manifest, 'name' | 'dataset'>,
   options: FashionMnistOptions = {},
 ): Promise<ReferenceData> {
-  const dataset = manifest.dataset.name;
+  const data = await referenceDataFor(manifest.dataset.name, options);
+  if (data === undefined) {
+    throw new IndexRefused(
+      `"${manifest.name}" was trained on a "${manifest.dataset.name}" dataset, which has no fixed test split to index`,
+    );
+  }
+  return data;
+}
+
+/** The reference set of a dataset, or undefined for one without a fixed test split (a folder of images). */
+export async function referenceDataFor(
+  dataset: string,
+  options: FashionMnistOptions = {},
+): Promise<ReferenceData | undefined> {
   if (dataset === 'fashion-mnist') {
     const reference = await loadFashionMnistSplit('t10k', options);
     return {
@@ -60,9 +73,7 @@ export async function referenceDataOf(
       heldOut: async () => train,
     };
   }
-  throw new IndexRefused(
-    `"${manifest.name}" was trained on a "${dataset}" dataset, which has no fixed test split to index`,
-  );
+  return undefined;
 }
 
 /**

@@ -48,3 +48,50 @@ export function measurePrecision(
   const msPerQuery = (performance.now() - started) / found.length;
   return { precision: precisionAtK(found, referenceLabels, queryLabels, k), msPerQuery };
 }
+
+/**
+ * The k nearest rows by cosine similarity on float32 embeddings, without the int8 rounding: what the
+ * index would answer if it stored every float. Plain brute force; ties keep the lower index.
+ */
+export function exactNeighbors(
+  rows: Float32Array,
+  dims: number,
+  queries: Float32Array,
+  k: number,
+): number[][] {
+  const count = rows.length / dims;
+  const unit = (data: Float32Array, r: number) => {
+    const v = new Float64Array(dims);
+    let squares = 0;
+    for (let j = 0; j < dims; j++) squares += data[r * dims + j]! ** 2;
+    const length = Math.sqrt(squares);
+    for (let j = 0; j < dims; j++) v[j] = length === 0 ? 0 : data[r * dims + j]! / length;
+    return v;
+  };
+  const references = Array.from({ length: count }, (_, r) => unit(rows, r));
+  return Array.from({ length: queries.length / dims }, (_, q) => {
+    const query = unit(queries, q);
+    const scores = references.map((row, r) => {
+      let dot = 0;
+      for (let j = 0; j < dims; j++) dot += row[j]! * query[j]!;
+      return { r, dot };
+    });
+    scores.sort((a, b) => b.dot - a.dot || a.r - b.r);
+    return scores.slice(0, k).map((s) => s.r);
+  });
+}
+
+/** Mean share of each exact top-k that the index's top-k holds: what the int8 rounding costs. */
+export function recallAtK(
+  found: readonly (readonly Neighbor[])[],
+  exact: readonly (readonly number[])[],
+): number {
+  let kept = 0;
+  let total = 0;
+  exact.forEach((truth, q) => {
+    const answered = new Set(found[q]!.map((n) => n.index));
+    kept += truth.filter((index) => answered.has(index)).length;
+    total += truth.length;
+  });
+  return kept / total;
+}
