@@ -5,13 +5,14 @@ import type { Manifest } from '../contract/manifest';
 import { nearestNeighbors } from '../contract/reference-index';
 import { ApiError, modelUnavailable } from '../http/api-error';
 import { imagesToBatch } from '../runtime/preprocess';
+import { type NamedNeighbor, neighborsAnswer } from './answers';
 import type { ModelRegistry } from './model-registry';
 import type { ImageRequest } from './pipeline';
 
 export interface NeighborsAnswer {
   model: string;
   version: string;
-  neighbors: { index: number; label: string; score: number }[][];
+  neighbors: NamedNeighbor[][];
 }
 
 /**
@@ -50,13 +51,10 @@ export async function findNeighbors(
   const results = await model.session.run({ [manifest.input.name]: imagesToBatch(request.images) });
   const embeddings = results[output.name];
   if (embeddings === undefined) throw modelUnavailable(manifest.name, `its graph gave no "${output.name}"`);
-  const { classNames } = index.reference;
   const found = nearestNeighbors(index.vectors, embeddings.data, k);
   return {
     model: manifest.name,
     version: manifest.version,
-    neighbors: found.map((row) =>
-      row.map(({ index: item, score }) => ({ index: item, label: classNames[index.labels[item]!]!, score })),
-    ),
+    neighbors: neighborsAnswer(found, index.labels, index.reference.classNames),
   };
 }
