@@ -188,6 +188,14 @@ describe('GET /v1/models/:name/reference/:index', () => {
       headers: { 'if-none-match': etag },
     });
     expect(again.status).toBe(304);
+    // What the images and labels read for it hold in memory, once for every model that shares them.
+    const health = await (await fetchApi('/healthz')).json<{ references: { files: unknown[] } }>();
+    expect(health.references.files).toEqual(
+      expect.arrayContaining([
+        { file: 'reference-images.bin.gz', sha256: manifest.reference!.images!.sha256, bytes: 10000 * 784 },
+        { file: 'reference-labels.bin', sha256: manifest.reference!.labels.sha256, bytes: 10000 },
+      ]),
+    );
   });
 
   it('is JSON with Accept: application/json: the pixels the API computes with', async () => {
@@ -230,6 +238,31 @@ describe('GET /v1/models/:name/reference/:index', () => {
     });
     const wrongMethod = await fetchApi(`/v1/models/${name}/reference/0`, { method: 'DELETE' });
     expect([wrongMethod.status, wrongMethod.headers.get('allow')]).toEqual([405, 'GET']);
+  });
+});
+
+describe('GET /openapi.json', () => {
+  it('documents /v1/neighbors with k in the body and the query, and the reference item route', async () => {
+    const document = await (await fetchApi('/openapi.json')).json<{
+      paths: Record<
+        string,
+        Record<string, { parameters?: { name: string }[]; requestBody?: { content: object } }>
+      >;
+      components: { schemas: Record<string, { properties?: object; required?: string[] }> };
+    }>();
+    const neighbors = document.paths['/v1/neighbors']!['post']!;
+    expect(Object.keys(neighbors.requestBody!.content)).toEqual([
+      'application/json',
+      'application/octet-stream',
+    ]);
+    expect(neighbors.parameters?.map((p) => p.name)).toEqual(['model', 'k']);
+    const request = document.components.schemas['NeighborsRequest']!;
+    expect([Object.keys(request.properties!), request.required]).toEqual([
+      ['model', 'images', 'k'],
+      ['images'],
+    ]);
+    const item = document.paths['/v1/models/{name}/reference/{index}']!['get']!;
+    expect(item.parameters?.map((p) => p.name)).toEqual(['name', 'index']);
   });
 });
 
