@@ -10,12 +10,13 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../train/backend/select';
 import { loadCommittedModel } from '../train/eval/report/committed-model';
-import { ModelIndexSchema } from '../worker/contract/manifest';
+import { ManifestSchema, ModelIndexSchema } from '../worker/contract/manifest';
 import { comparisonCharts } from './eval/charts';
 import { evaluationData } from './eval/datasets';
 import { embeddingSection } from './eval/embedding-section';
 import { modelSection } from './eval/model-section';
 import { neighborsSection } from './eval/neighbors-section';
+import { randomEncoderRows } from './eval/random-encoders';
 import { renderReport } from './eval/render';
 import { evalRun, type Row } from './eval/run';
 import { textSection } from './eval/text-section';
@@ -83,6 +84,14 @@ async function main() {
     }
     await model.release();
   }
+
+  // Random-weights encoders of the self-supervised models' architectures: the baseline they must beat.
+  const manifests = index.models.map((name) =>
+    ManifestSchema.parse(JSON.parse(readFileSync(join(run.modelsDir, name, 'manifest.json'), 'utf8'))),
+  );
+  const random = await randomEncoderRows(run, manifests, data);
+  rows.push(...random.rows);
+  Object.assign(pictures, random.pictures);
 
   const charts = await comparisonCharts(run, rows, data);
   const sections = await neighborsSection(run, index.models, data);

@@ -123,6 +123,89 @@ export function datasetSections(run: EvalRun, rows: readonly Row[]): string[] {
         '',
       );
     }
+    section.push(...pretextTraining(rs, run), ...labelEfficiency(rs, run));
   }
   return section;
+}
+
+const PRETEXT = /-(rotnet|jigsaw|simclr)$/;
+
+/** How each self-supervised model was trained (its manifest): epochs, wall time, speed, final losses. */
+function pretextTraining(rs: readonly Row[], run: EvalRun): string[] {
+  const f = (v: number | undefined, digits = 3) => formatNumber(v, digits);
+  const trained = rs.filter((r) => PRETEXT.test(r.model) && r.metrics.trainingSeconds !== undefined);
+  if (!trained.length) return [];
+  const minutes = (s: number | undefined) => (s === undefined ? '–' : `${(s / 60).toFixed(1)} min`);
+  return [
+    '### How the self-supervised models were trained (from their manifests)',
+    '',
+    markdownTable(
+      [
+        'model',
+        'epochs',
+        'training wall time',
+        'images/s',
+        'final train loss',
+        'final validation loss',
+        'loss curve',
+      ],
+      trained.map((r) => [
+        r.model,
+        String(r.metrics.trainingEpochs ?? ''),
+        minutes(r.metrics.trainingSeconds),
+        r.metrics.trainingImagesPerSecond === undefined ? '–' : r.metrics.trainingImagesPerSecond.toFixed(0),
+        f(r.metrics.finalTrainLoss, 4),
+        f(r.metrics.finalValidationLoss, 4),
+        `[loss-${r.model}.svg](${run.link(`loss-${r.model}.svg`)})`,
+      ]),
+    ),
+    '',
+  ];
+}
+
+/**
+ * The lecture's claim in one table: with few labels, an encoder pre-trained on a pretext task and
+ * fine-tuned beats the same network trained from scratch on those labels; beside it, a linear probe
+ * on the frozen pre-trained encoder.
+ */
+function labelEfficiency(rs: readonly Row[], run: EvalRun): string[] {
+  const f = (v: number | undefined) => formatNumber(v, 3);
+  const tuned = rs.filter(
+    (r) => r.metrics.finetuneAccuracy_1pct !== undefined || r.metrics.finetuneAccuracy_100pct !== undefined,
+  );
+  if (!tuned.length) return [];
+  const out: string[] = [];
+  for (const r of tuned) {
+    const encoder = rs.find((e) => e.model === run.probeEncoders.get(r.model));
+    out.push(
+      `### Label efficiency: ${r.model} (test accuracy; fine-tuned and from-scratch from its manifest)`,
+      '',
+      markdownTable(
+        [
+          'labels',
+          'fine-tuned from the pretext encoder',
+          'same network from scratch',
+          'gain',
+          'linear probe on the frozen encoder',
+        ],
+        ['1pct', '10pct', '100pct'].map((share) => {
+          const tunedAcc = r.metrics[`finetuneAccuracy_${share}`];
+          const scratch = r.metrics[`scratchAccuracy_${share}`];
+          const gain =
+            tunedAcc !== undefined && scratch !== undefined
+              ? `${tunedAcc >= scratch ? '+' : ''}${(100 * (tunedAcc - scratch)).toFixed(1)} points`
+              : '–';
+          return [
+            share.replace('pct', ' %'),
+            f(tunedAcc),
+            f(scratch),
+            gain,
+            f(encoder?.metrics[`linearProbeAccuracy_${share}`]),
+          ];
+        }),
+      ),
+      '',
+    );
+  }
+  return out;
 }

@@ -53,8 +53,17 @@ export async function modelSection(
   const pretext = await pretextMetrics(run, model, test, testOut);
   Object.assign(metrics, pretext.metrics);
   pictures.push(...pretext.pictures);
+  // How it was trained, from its manifest: the report's pretext-training table.
+  metrics.trainingSeconds = m.training.durationSeconds;
+  metrics.trainingEpochs = m.training.epochs;
+  if (m.training.samplesPerSecond) metrics.trainingImagesPerSecond = m.training.samplesPerSecond;
+  for (const [key, value] of Object.entries(m.metrics))
+    if (/^(finetune|scratch)Accuracy_/.test(key)) metrics[key] = value; // the fine-tuning runs' own results
   const history = m.training.history;
   if (history && history.trainLoss.length > 0) {
+    metrics.finalTrainLoss = history.trainLoss[history.trainLoss.length - 1]!;
+    const validation = history.validationLoss[history.validationLoss.length - 1];
+    if (validation !== undefined) metrics.finalValidationLoss = validation;
     const perEpoch = history.trainLoss.map((trainLoss, i) => ({
       epoch: i + 1,
       trainLoss,

@@ -28,6 +28,8 @@ export interface EvalRun {
   log(line: string): void;
   /** Writes a picture under the reports directory; returns its link, relative to the report. */
   writeReport(file: string, content: string | Uint8Array): string;
+  /** The link, relative to the report, of a picture under the reports directory. */
+  link(file: string): string;
   /** The test confusion of each embedding's all-labels probe, by model (`pixels-<dataset>` for pixels). */
   confusions: Map<string, number[][]>;
   /** Classifier model → the encoder model it probes. */
@@ -50,6 +52,9 @@ export function evalRun(options: {
     log: (line) => console.error(line),
     writeReport(file, content) {
       writeFileSync(join(reportsDir, file), content);
+      return this.link(file);
+    },
+    link(file) {
       // Relative to the report file, so the links work on GitHub and locally.
       return relative(dirname(out), join(reportsDir, file));
     },

@@ -66,7 +66,7 @@ export function importLayerWeights(model: tf.LayersModel, bytes: Uint8Array): nu
     if (cls === 'Dense') {
       values = [{ data: take(g, 'W', shapes[0]!, layer.name), shape: shapes[0]! }];
       if (shapes[1]) values.push({ data: take(g, 'b', shapes[1], layer.name), shape: shapes[1] });
-    } else if (cls === 'Conv2D') {
+    } else if (cls === 'Conv2D' || cls === 'PretextConv2D') {
       const [kh, kw, ci, co] = shapes[0] as [number, number, number, number];
       const oihw = take(g, 'W', [co, ci, kh, kw], layer.name);
       const kernel = tf.tidy(() =>

@@ -9,6 +9,7 @@
 // measurements). `pooling: 'average'` keeps the old head for comparison.
 import * as tf from '@tensorflow/tfjs';
 import { batchNorm } from './batch-norm';
+import { conv2d } from './conv2d';
 
 export const POOLINGS = ['flatten', 'average'] as const;
 export type Pooling = (typeof POOLINGS)[number];
@@ -30,16 +31,14 @@ export function buildConvEncoder(o: ConvEncoderOptions): tf.LayersModel {
   const x = tf.input({ shape: [784], name: 'x' });
   let h = tf.layers.reshape({ targetShape: [28, 28, 1] }).apply(x) as tf.SymbolicTensor;
   o.filters.forEach((filters, i) => {
-    h = tf.layers
-      .conv2d({
-        filters,
-        kernelSize: 3,
-        strides: i === 0 ? 1 : 2,
-        padding: 'same',
-        useBias: false,
-        kernelInitializer: init(),
-      })
-      .apply(h) as tf.SymbolicTensor;
+    h = conv2d({
+      filters,
+      kernelSize: 3,
+      strides: i === 0 ? 1 : 2,
+      padding: 'same',
+      useBias: false,
+      kernelInitializer: init(),
+    }).apply(h) as tf.SymbolicTensor;
     h = batchNorm({ relu: true, ...(o.momentum === undefined ? {} : { momentum: o.momentum }) }).apply(
       h,
     ) as tf.SymbolicTensor;

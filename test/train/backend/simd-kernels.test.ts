@@ -162,7 +162,7 @@ describe('the wasm backend with the project kernels', () => {
       fc.property(
         fc.record({
           m: fc.integer({ min: 1, max: 70 }),
-          k: fc.integer({ min: 1, max: 300 }),
+          k: fc.integer({ min: 1, max: 1200 }), // more than one K slice of 512
           n: fc.integer({ min: 1, max: 40 }),
           ta: fc.boolean(),
           tb: fc.boolean(),
@@ -235,6 +235,8 @@ describe('batch norm with an optional fused ReLU', () => {
     [[6, 5, 4, 8], false],
     [[1100, 12], true],
     [[9, 3, 3, 7], true], // channels not a multiple of 4: the scalar path
+    [[3, 20, 20, 32], true], // 1,200 rows (three chunks of 512), two 16-channel blocks
+    [[2, 17, 19, 20], false], // one 16-channel block and four channels on the scalar path
   ] as const) {
     it(`matches the composed tfjs formula, values and gradients (${shape}, relu ${relu})`, () => {
       const n = tf.util.sizeFromShape([...shape]);

@@ -7,6 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXPORTED_ACTIVATIONS } from '../../../train/export/layers/activations';
 import { exportLayersModel } from '../../../train/export/layers-model';
 import { layersModelParity, PARITY_TOLERANCE } from '../../../train/export/parity';
+import { batchNorm } from '../../../train/models/batch-norm';
+import { conv2d } from '../../../train/models/conv2d';
 import { createRng } from '../../../worker/contract/rng';
 
 type ConvArgs = Parameters<typeof tf.layers.conv2d>[0];
@@ -22,7 +24,7 @@ function setSeededWeights(model: tf.LayersModel, seed: number): void {
     Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.uniform());
   tf.tidy(() => {
     for (const layer of model.layers) {
-      const isBatchNorm = layer.getClassName() === 'BatchNormalization';
+      const isBatchNorm = ['BatchNormalization', 'PretextBatchNorm'].includes(layer.getClassName());
       const cfg = layer.getConfig() as { scale?: boolean; center?: boolean };
       const weights = layer.getWeights();
       if (weights.length === 0) continue;
@@ -301,6 +303,23 @@ describe('exportLayersModel coverage: parity with tfjs within 1e-4', () => {
       ]),
     );
     expect(await exportError(m, [-3, 3])).toBeLessThanOrEqual(PARITY_TOLERANCE);
+  });
+
+  it.each([
+    ['same, stride 1, k 3, with bias', { kernelSize: 3, strides: 1, padding: 'same', useBias: true }],
+    ['same, stride 2, k 3, no bias', { kernelSize: 3, strides: 2, padding: 'same', useBias: false }],
+    ['valid, stride 2, k 4', { kernelSize: 4, strides: 2, padding: 'valid', useBias: true }],
+  ] as const)("the project's Conv2D %s, then its BatchNorm with the ReLU fused", async (_, layer) => {
+    const x = tf.input({ shape: [11, 13, 2] });
+    const h = conv2d({
+      filters: 3,
+      kernelInitializer: tf.initializers.heNormal({ seed: 1 }),
+      ...layer,
+    }).apply(x);
+    const y = batchNorm({ relu: true }).apply(h) as tf.SymbolicTensor;
+    const m = track(tf.model({ inputs: x, outputs: y, name: 'pretext_layers' }));
+    setSeededWeights(m, 4);
+    expect(await exportError(m, [-1, 1])).toBeLessThanOrEqual(PARITY_TOLERANCE);
   });
 
   it("the lecture's conv autoencoder (28×28×1 → 7×7×32 → 32 → 28×28×1)", async () => {

@@ -12,6 +12,7 @@ import { flatten, identity, reshape } from './shape';
 export const LAYER_EXPORTERS: Readonly<Record<string, LayerExporter>> = Object.freeze({
   Dense: dense,
   Conv2D: conv2d,
+  PretextConv2D: conv2d,
   Conv2DTranspose: conv2dTranspose,
   MaxPooling2D: maxPooling2d,
   AveragePooling2D: averagePooling2d,

@@ -119,7 +119,9 @@ async function updatePanels(): Promise<void> {
     state.inBrowser && browser.backend === undefined
       ? 'Loading onnxruntime-web and the models…'
       : 'Updating…';
-  const ctx: PanelContext = { image: pad.image, state, inference, browser, models, setState, record };
+  const source = imageSource === undefined ? undefined : gallery.find((g) => g.id === imageSource);
+  const domain = source?.dataset === 'fashion-mnist' ? 'fashion-mnist' : 'mnist';
+  const ctx: PanelContext = { image: pad.image, state, inference, browser, models, domain, setState, record };
   await Promise.all(panels.map((panel) => panel.update(ctx)));
   showTiming(performance.now() - started);
 }

@@ -18,6 +18,7 @@ import {
   NR,
   packB,
   sliceFlags,
+  sliceLength,
 } from './gemm';
 
 /** The geometry of one convolution (all sizes in elements). */
@@ -136,8 +137,9 @@ export function convForward(
   const blocks = (m + MC - 1) / MC;
   const from = share(t, threads, blocks);
   const to = share(t + 1, threads, blocks);
-  for (let k0 = 0; k0 < k; k0 += KC) {
-    const kc = min(KC, k - k0);
+  const step = sliceLength(k);
+  for (let k0 = 0; k0 < k; k0 += step) {
+    const kc = min(step, k - k0);
     const last = k0 + kc >= k;
     packB(w, n, 1, k0, kc, n, bpack);
     for (let blk = from; blk < to; blk++) {

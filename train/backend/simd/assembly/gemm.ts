@@ -15,7 +15,14 @@
 export const MR: i32 = 4;
 export const NR: i32 = 8;
 export const MC: i32 = 64;
-export const KC: i32 = 256;
+export const KC: i32 = 512;
+
+/** Length of each K slice: as few slices as KC allows, of equal length (no short last slice). */
+@inline
+export function sliceLength(k: i32): i32 {
+  const slices = (k + KC - 1) / KC;
+  return (k + slices - 1) / slices;
+}
 
 export const FLAG_ACCUMULATE: i32 = 1;
 export const FLAG_RELU: i32 = 2;
@@ -232,8 +239,9 @@ export function gemmRange(
   const ablock = bpack + (<usize>(panels * NR * KC) << 2);
   const tile = ablock + (<usize>(MC * KC) << 2);
   const ldcBytes = <usize>ldc << 2;
-  for (let k0 = 0; k0 < k; k0 += KC) {
-    const kc = min(KC, k - k0);
+  const step = sliceLength(k);
+  for (let k0 = 0; k0 < k; k0 += step) {
+    const kc = min(step, k - k0);
     const last = k0 + kc >= k;
     // Only this thread's panels are packed (at the offsets they have in the full packing).
     const nFrom = pBegin * NR;

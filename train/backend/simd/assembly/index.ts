@@ -3,5 +3,5 @@
 export { convFilterGrad, convForward, convInputGrad, ConvShape } from './conv';
 export { convFilterScratchBytes, convForwardScratchBytes, convInputScratchBytes } from './conv';
 export { gemm, gemmScratchBytes } from './gemm';
-export { bnApply, bnGradApply, bnGradSums, bnSquares, bnSums, chunkCount, columnSums, columnSumsCombine } from './batchnorm';
+export { bnApply, bnGradApply, bnGradSums, bnStats, chunkCount, columnSums, columnSumsCombine } from './batchnorm';
 export { adamUpdate } from './optimizer';

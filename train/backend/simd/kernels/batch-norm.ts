@@ -1,6 +1,6 @@
 // The fused training batch norm (train/ops/batch-norm.ts) on the shared-memory wasm backend:
-// three passes forward (sums, squared deviations, normalise) and two backward, each split over
-// fixed row chunks on every thread (assembly/batchnorm.ts).
+// two passes forward (per-chunk statistics, normalise) and two backward, each split over fixed
+// row chunks on every thread (assembly/batchnorm.ts).
 import * as tf from '@tensorflow/tfjs';
 import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN, type BatchNormAttrs } from '../../../ops/batch-norm';
 import { simdRuntime } from '../shared-backend';
@@ -36,14 +36,13 @@ export const batchNormTrainKernel: tf.KernelConfig = {
     if (rows === 0) throw new Error('batch norm of an empty batch');
     const s = scratch(rows, channels);
     const px = rt.address(x!);
-    rt.threads.run('bnSums', [px, rows, channels, s.first]);
-    rt.threads.run('bnSquares', [px, rows, channels, s.first, s.second, s.own]);
+    // s.first and s.second are adjacent: the chunks' (mean, squared deviations) rows, interleaved.
+    rt.threads.run('bnStats', [px, rows, channels, s.first]);
     rt.threads.run('bnApply', [
       px,
       rows,
       channels,
       s.first,
-      s.second,
       rt.address(gamma!),
       rt.address(beta!),
       epsilon,

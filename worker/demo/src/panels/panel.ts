@@ -15,6 +15,11 @@ export interface PanelContext {
   browser: BrowserInference;
   /** Every model the worker lists. */
   models: Manifest[];
+  /**
+   * The data the image looks like: a drawing or an MNIST gallery image is a digit, a Fashion-MNIST
+   * gallery image a garment. Panels pick a model trained on that data unless one was chosen.
+   */
+  domain: 'mnist' | 'fashion-mnist';
   setState(patch: Partial<DemoState>): void;
   /** Records a panel's numbers (window.__pretext.outputs), for tests and the curious. */
   record(panel: PanelId, outputs: unknown): void;
@@ -73,8 +78,14 @@ export abstract class Panel {
       select.replaceChildren(...models.map((m) => el('option', { value: m.name, text: m.name })));
     }
     const wanted = ctx.state.panel === this.id ? ctx.state.model : undefined;
+    const fits = (m: Manifest) => m.dataset.name === ctx.domain;
+    // An explicit choice first; else the model on show if it fits the image; else one that fits
+    // (a drawn digit goes to a digit model, a garment to a Fashion-MNIST one); else any.
     const chosen =
-      models.find((m) => m.name === wanted) ?? models.find((m) => m.name === select.value) ?? models[0]!;
+      models.find((m) => m.name === wanted) ??
+      models.find((m) => m.name === select.value && fits(m)) ??
+      models.find(fits) ??
+      models[0]!;
     select.value = chosen.name;
     select.disabled = models.length < 2;
     return chosen;
