@@ -43,10 +43,10 @@ export class NeighborsPanel extends Panel {
     this.#ctx = ctx;
     const all = this.modelsFor(ctx.models);
     const datasets: string[] = [...new Set(all.map((m) => m.dataset.name))];
-    const [source, sourceIndex] = ctx.state.image.startsWith('d:') ? [] : ctx.state.image.split(':');
+    // The set chosen (or linked), else the one the image comes from (ctx.domain: a drawing is a digit).
     const dataset =
-      [ctx.state.reference, source, 'mnist'].find((d) => d !== undefined && datasets.includes(d)) ??
-      datasets[0]!;
+      [ctx.state.reference, ctx.domain].find((d) => d !== undefined && datasets.includes(d)) ?? datasets[0]!;
+    const [source, sourceIndex] = ctx.state.image.startsWith('d:') ? [] : ctx.state.image.split(':');
     this.#syncSelect(all, datasets, dataset);
     const models = all.filter((m) => m.dataset.name === dataset);
     // A gallery image of this set is one of its items: left out, and its class known.
