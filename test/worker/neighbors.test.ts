@@ -164,7 +164,8 @@ describe('POST /v1/neighbors, forms and defaults', () => {
     const { reference } = manifest;
     expect(health.references.indexes).toContainEqual({
       model: `${name}@${manifest.version}`,
-      bytes: reference!.vectors.bytes + reference!.labels.bytes,
+      // The int8 rows, a float64 length per row, a label byte per row.
+      bytes: reference!.vectors.bytes + 8 * reference!.count + reference!.labels.bytes,
     });
   });
 });

@@ -30,7 +30,8 @@ const HealthSchema = z
       .object({
         bytes: z.number().int().openapi({ description: 'Everything below, in bytes' }),
         indexes: z.array(z.object({ model: z.string(), bytes: z.number().int() })).openapi({
-          description: 'Reference indexes opened for /v1/neighbors (vectors + labels), by name@version',
+          description:
+            'Reference indexes opened for /v1/neighbors (int8 rows, their lengths, labels), by name@version',
         }),
         files: z.array(z.object({ file: z.string(), sha256: z.string(), bytes: z.number().int() })).openapi({
           description: 'Reference images (gunzipped) and labels read for /v1/models/:name/reference/:index',

@@ -27,7 +27,7 @@ export interface ReferenceIndex {
   reference: Reference;
   vectors: ReferenceVectors;
   labels: Uint8Array;
-  /** Bytes held: the vectors and the labels. */
+  /** Bytes held: the int8 rows, their lengths (a float64 each) and the labels. */
   bytes: number;
 }
 
@@ -78,14 +78,15 @@ export async function openReferenceIndex(
   const labels = decoded(name, reference.labels.file, () =>
     decodeReferenceLabels(labelBytes, count, classNames.length),
   );
-  return { reference, vectors, labels, bytes: vectorBytes.byteLength + labelBytes.byteLength };
+  const bytes = vectors.codes.byteLength + vectors.inverseLengths.byteLength + labels.byteLength;
+  return { reference, vectors, labels, bytes };
 }
 
 /** What the reference indexes and images of this isolate hold in memory. */
 export interface ReferenceUsage {
   /** Every byte below, together. */
   bytes: number;
-  /** The indexes opened for /v1/neighbors (vectors + labels), by name@version; freed with its sessions. */
+  /** The indexes opened for /v1/neighbors (ReferenceIndex.bytes), by name@version; freed with its sessions. */
   indexes: { model: string; bytes: number }[];
   /**
    * Files read for GET /v1/models/:name/reference/:index (images gunzipped, labels), kept once per
