@@ -2,7 +2,7 @@
 // set with the model's own ONNX graph (onnxruntime-node, the artefact the worker serves), writes the
 // vectors, labels and images beside the graph, and names them in the manifest with their sha256 and size.
 // Deterministic: the same graph and data give the same bytes, so a rerun changes nothing.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as ort from 'onnxruntime-node';
@@ -81,7 +81,9 @@ export async function referenceDataFor(
  * old one (built by another graph, or in an older format) must not stop the rebuild.
  */
 export function readManifest(modelsDir: string, name: string): Manifest {
-  const json = JSON.parse(readFileSync(join(modelsDir, name, 'manifest.json'), 'utf8')) as {
+  const path = join(modelsDir, name, 'manifest.json');
+  if (!existsSync(path)) throw new IndexRefused(`"${name}" has no ${path}`);
+  const json = JSON.parse(readFileSync(path, 'utf8')) as {
     tasks?: unknown;
     reference?: unknown;
   };

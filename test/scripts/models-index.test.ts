@@ -100,9 +100,12 @@ describe('npm run models:index', () => {
     });
   });
 
-  it('refuses a model that cannot have an index, naming it', async () => {
+  it('refuses a model that cannot have an index, or that is not there, naming it', async () => {
     await expect(indexModels(['mnist-kmeans'], { modelsDir: models, ...quiet })).rejects.toThrow(
       new IndexRefused('"mnist-kmeans" does not embed (tasks: cluster)'),
+    );
+    await expect(indexModels(['no-such-model'], { modelsDir: models, ...quiet })).rejects.toThrow(
+      new IndexRefused(`"no-such-model" has no ${join(models, 'no-such-model', 'manifest.json')}`),
     );
   });
 });
