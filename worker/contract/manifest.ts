@@ -138,6 +138,55 @@ export const ReferenceSchema = z
   .strict();
 export type Reference = z.infer<typeof ReferenceSchema>;
 
+/** A reference index agrees with the tasks and the embedding it was built from, and with its own sizes. */
+function referenceProblems(manifest: {
+  name: string;
+  tasks: readonly Task[];
+  onnx: { sha256: string };
+  outputs: Record<string, { shape: number[] }>;
+  reference?: Reference | undefined;
+}): { path: (string | number)[]; message: string }[] {
+  const { reference, tasks } = manifest;
+  const listed = tasks.includes('neighbors');
+  if (reference === undefined) {
+    return listed
+      ? [
+          {
+            path: ['tasks', tasks.indexOf('neighbors')],
+            message: 'task "neighbors" needs a "reference" index',
+          },
+        ]
+      : [];
+  }
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  if (!listed)
+    problems.push({ path: ['tasks'], message: 'a model with a "reference" index lists task "neighbors"' });
+  if (reference.embeddedBy !== manifest.onnx.sha256) {
+    problems.push({
+      path: ['reference', 'embeddedBy'],
+      message: `is the sha256 of another graph than onnx.file: rebuild the index (npm run models:index -- ${manifest.name})`,
+    });
+  }
+  const embedding = manifest.outputs['embedding']?.shape;
+  if (embedding !== undefined && (embedding.length !== 1 || embedding[0] !== reference.dims)) {
+    problems.push({
+      path: ['reference', 'dims'],
+      message: `is ${reference.dims}, but the embedding output has shape [${embedding.join(', ')}]`,
+    });
+  }
+  const { count, dims } = reference;
+  if (reference.vectors.bytes !== referenceVectorsBytes(count, dims)) {
+    problems.push({
+      path: ['reference', 'vectors', 'bytes'],
+      message: `must be ${referenceVectorsBytes(count, dims)} for ${count} rows of ${dims} int8 codes`,
+    });
+  }
+  if (reference.labels.bytes !== count) {
+    problems.push({ path: ['reference', 'labels', 'bytes'], message: `must be ${count}, one byte per row` });
+  }
+  return problems;
+}
+
 export const ManifestSchema = z
   .object({
     name: NameSchema,
@@ -232,55 +281,6 @@ export const ManifestSchema = z
     });
   });
 export type Manifest = z.infer<typeof ManifestSchema>;
-
-/** A reference index agrees with the tasks and the embedding it was built from, and with its own sizes. */
-function referenceProblems(manifest: {
-  name: string;
-  tasks: readonly Task[];
-  onnx: { sha256: string };
-  outputs: Record<string, { shape: number[] }>;
-  reference?: Reference | undefined;
-}): { path: (string | number)[]; message: string }[] {
-  const { reference, tasks } = manifest;
-  const listed = tasks.includes('neighbors');
-  if (reference === undefined) {
-    return listed
-      ? [
-          {
-            path: ['tasks', tasks.indexOf('neighbors')],
-            message: 'task "neighbors" needs a "reference" index',
-          },
-        ]
-      : [];
-  }
-  const problems: { path: (string | number)[]; message: string }[] = [];
-  if (!listed)
-    problems.push({ path: ['tasks'], message: 'a model with a "reference" index lists task "neighbors"' });
-  if (reference.embeddedBy !== manifest.onnx.sha256) {
-    problems.push({
-      path: ['reference', 'embeddedBy'],
-      message: `is the sha256 of another graph than onnx.file: rebuild the index (npm run models:index -- ${manifest.name})`,
-    });
-  }
-  const embedding = manifest.outputs['embedding']?.shape;
-  if (embedding !== undefined && (embedding.length !== 1 || embedding[0] !== reference.dims)) {
-    problems.push({
-      path: ['reference', 'dims'],
-      message: `is ${reference.dims}, but the embedding output has shape [${embedding.join(', ')}]`,
-    });
-  }
-  const { count, dims } = reference;
-  if (reference.vectors.bytes !== referenceVectorsBytes(count, dims)) {
-    problems.push({
-      path: ['reference', 'vectors', 'bytes'],
-      message: `must be ${referenceVectorsBytes(count, dims)} for ${count} rows of ${dims} int8 codes`,
-    });
-  }
-  if (reference.labels.bytes !== count) {
-    problems.push({ path: ['reference', 'labels', 'bytes'], message: `must be ${count}, one byte per row` });
-  }
-  return problems;
-}
 
 /** models/index.json: which models are bundled and which one each endpoint uses by default. */
 export const ModelIndexSchema = z

@@ -3,12 +3,18 @@
 import { z } from '@hono/zod-openapi';
 import { MAX_NEIGHBORS } from '../contract/reference-index';
 import { describeValue } from './image';
-import { ImagesSchema, jsonObject, ModelNameSchema } from './requests';
+import { ImagesSchema, ModelNameSchema } from './requests';
 
 export const DEFAULT_NEIGHBORS = 10;
 
 const wholeNumber = (issue: { input?: unknown }) =>
   `must be a whole number, got ${describeValue(issue.input)}`;
+
+/** As ./requests.ts says it of every request body. */
+const jsonObject = {
+  error: (issue: { code: string; input?: unknown }) =>
+    issue.code === 'invalid_type' ? `must be a JSON object, got ${describeValue(issue.input)}` : undefined,
+};
 
 const KSchema = z
   .number({ error: wholeNumber })

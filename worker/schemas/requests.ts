@@ -27,7 +27,7 @@ export const ModelNameSchema = z
     example: 'mnist-mlp-ae',
   });
 
-export const jsonObject = {
+const jsonObject = {
   error: (issue: { code: string; input?: unknown }) =>
     issue.code === 'invalid_type' ? `must be a JSON object, got ${describeValue(issue.input)}` : undefined,
 };

@@ -3,8 +3,7 @@
 //
 //   models/<name>/current                        body: the version that serves, e.g. "1.2.0"
 //   models/<name>/versions/<version>/manifest.json
-//   models/<name>/versions/<version>/model.onnx  (and generator.onnx, vocab.json, reference-*.bin(.gz):
-//                                                what the manifest names)
+//   models/<name>/versions/<version>/model.onnx  (and generator.onnx, vocab.json: what the manifest names)
 import type { Manifest } from '../contract/manifest';
 
 export const MODELS_PREFIX = 'models/';
@@ -33,10 +32,7 @@ export class BucketLayout {
   }
 }
 
-/**
- * The files a manifest names besides itself: its graph, its generator graph, its vocabulary, its
- * reference index (vectors, labels, images).
- */
+/** The files a manifest names besides itself: its graph, its generator graph, its vocabulary. */
 export function filesOf(manifest: Manifest): { file: string; sha256: string; bytes?: number }[] {
   const files: { file: string; sha256: string; bytes?: number }[] = [manifest.onnx];
   if (manifest.generator) files.push(manifest.generator);
@@ -44,6 +40,7 @@ export function filesOf(manifest: Manifest): { file: string; sha256: string; byt
     const { file, sha256 } = manifest.input.tokenizer;
     files.push({ file, sha256 });
   }
+  // And a reference index's files: published, verified and rolled back like its graphs.
   const { reference } = manifest;
   if (reference)
     files.push(reference.vectors, reference.labels, ...(reference.images ? [reference.images] : []));
