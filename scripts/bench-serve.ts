@@ -28,6 +28,7 @@ import {
   sessionBench,
   trivialLatency,
 } from './bench/serve-measure';
+import { type IndexSize, indexSizes, measureNeighbors, neighborsReport } from './bench/serve-neighbors';
 import { measurementPlan, type Plan, type SessionVariant, sessionVariants } from './bench/serve-plan';
 import { type ColdVariant, serveReport } from './bench/serve-report';
 import { COLD_REPEATS, REQUESTS } from './bench/serve-settings';
@@ -66,8 +67,15 @@ const startSide = (side: Side): Promise<LocalServer> =>
       ? startMiniflare({ PRETEXT_BENCH: '1' })
       : startNodeServer(60_000, side);
 
-/** Each side warm: HTTP per endpoint, session.run per model (and its q8 variant), session creation, decoding. */
-async function warmMeasurements(plan: Plan, variants: readonly SessionVariant[]) {
+/**
+ * Each side warm: HTTP per endpoint (and /v1/neighbors per index size), session.run per model (and its q8
+ * variant), session creation, decoding.
+ */
+async function warmMeasurements(
+  plan: Plan,
+  variants: readonly SessionVariant[],
+  sizes: readonly IndexSize[],
+) {
   const latencies = new Map<string, Latency>();
   const runs = new Map<string, RunTime>();
   const sessions = new Map<string, SessionBench | string>();
@@ -88,6 +96,7 @@ async function warmMeasurements(plan: Plan, variants: readonly SessionVariant[])
             );
           }
         }
+        await measureNeighbors(side, server.url, sizes, latencies);
       }
       if (side === 'miniflare' || side === 'node') decodes.set(side, await decodeTime(server));
       if (side === 'miniflare') continue; // its session.run is the worker's: the same workerd
@@ -125,9 +134,14 @@ async function main(): Promise<void> {
   console.log('worker: starting …');
   const worker = await startWrangler({ PRETEXT_BENCH: '1' });
   let plan: Plan;
+  let sizes: IndexSize[];
   try {
     const served = await getJson<{ models: { name: string }[] }>(`${worker.url}/v1/models`);
     plan = measurementPlan(
+      bundled,
+      served.models.map((m) => m.name),
+    );
+    sizes = indexSizes(
       bundled,
       served.models.map((m) => m.name),
     );
@@ -139,8 +153,14 @@ async function main(): Promise<void> {
     const variants = await sessionVariants(join('models', plan.biggest, 'model.onnx'), scratch);
     const original = variants[0]!.bytes;
     const coldSamples = await coldStarts(plan);
-    const warm = await warmMeasurements(plan, variants);
+    const warm = await warmMeasurements(plan, variants, sizes);
     const lines = serveReport({ plan, coldSamples, startup, original, variants, ...warm, bundle, assets });
+    // Before the bundle's section: /v1/neighbors is one more table of the HTTP measurements.
+    lines.splice(
+      lines.indexOf('### Bundle (`wrangler deploy --dry-run --outdir`) and static assets'),
+      0,
+      ...neighborsReport(sizes, warm.latencies),
+    );
     writeSection('BENCHMARKS.md', 'bench:serve', lines.join('\n'));
     console.log(lines.join('\n'));
   } finally {

@@ -15,6 +15,7 @@ import { comparisonCharts } from './eval/charts';
 import { evaluationData } from './eval/datasets';
 import { embeddingSection } from './eval/embedding-section';
 import { modelSection } from './eval/model-section';
+import { neighborsSection } from './eval/neighbors-section';
 import { type QuantizedRow, quantizedRows, quantizedSection } from './eval/quantized-section';
 import { randomEncoderRows } from './eval/random-encoders';
 import { renderReport } from './eval/render';
@@ -96,7 +97,10 @@ async function main() {
   Object.assign(pictures, random.pictures);
 
   const charts = await comparisonCharts(run, rows, data);
-  const sections = quantizedSection(run, quantized);
+  const sections = [
+    ...quantizedSection(run, quantized),
+    ...(await neighborsSection(run, index.models, data)),
+  ];
   writeFileSync(flags.out, renderReport(run, { rows, pictures, charts, textSections, notes, sections }));
   run.log(`wrote ${flags.out} and ${flags['reports-dir']}/`);
 }

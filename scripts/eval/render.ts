@@ -12,7 +12,10 @@ export interface ReportParts {
   charts: readonly string[];
   textSections: readonly string[];
   notes: readonly string[];
-  /** More sections, as lines, before the pictures (e.g. the int8 variants: ./quantized-section.ts). */
+  /**
+   * Whole sections after the datasets' tables, as Markdown lines (the int8 variants:
+   * ./quantized-section.ts; nearest neighbours: ./neighbors-section.ts).
+   */
   sections?: readonly string[];
 }
 
@@ -36,8 +39,8 @@ export function renderReport(
     ...summary(run, rows),
     '',
     ...datasetSections(run, rows),
-    ...(textSections.length ? ['## Text (fortunes corpus)', '', ...textSections] : []),
     ...sections,
+    ...(textSections.length ? ['## Text (fortunes corpus)', '', ...textSections] : []),
     '## Pictures',
     '',
     ...pics,

@@ -115,6 +115,17 @@ describe('the typed client against wrangler dev', () => {
     expect(answer.embeddings[0]).toHaveLength(answer.dims);
   });
 
+  forTask('neighbors', async (model) => {
+    const answer = await pretext.neighbors(images, { model, k: 4 });
+    expect(answer.neighbors.map((found) => found.length)).toEqual([4, 4, 4]);
+    const [nearest] = answer.neighbors[0]!;
+    const item = await pretext.referenceItem(model, nearest!.index);
+    expect(item).toMatchObject({ model, index: nearest!.index, label: nearest!.label });
+    expect(item.image).toHaveLength(784);
+    const error = await pretext.neighbors(images, { model, k: 0 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 400, code: 'invalid_input', message: 'k must be at least 1' });
+  });
+
   it('throws one PretextApiError with the status, code and message of the error body', async () => {
     const error = await pretext.embed(images, { model: 'no-such-model' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PretextApiError);

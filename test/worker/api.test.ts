@@ -252,6 +252,8 @@ describe('GET /openapi.json and /docs', () => {
         '/v1/text/fill-mask',
         '/v1/text/unshuffle',
         '/v1/text/embed',
+        '/v1/neighbors',
+        '/v1/models/{name}/reference/{index}',
       ].sort(),
     );
     const embed = document.paths['/v1/embed']!['post']!;

@@ -13,7 +13,7 @@ import fixtureManifest from './fixtures/text/fixture-text/manifest.json';
 import fixtureOnnx from './fixtures/text/fixture-text/model.onnx';
 import fixtureVocab from './fixtures/text/fixture-text/vocab.json';
 import { freshLayout, type Isolate, isolate, moveCurrent, publishVersion, sha256Of } from './r2-support';
-import { bundledGraph, bundledManifest, digits, floatOnly, statusAndBody } from './support';
+import { bundledGraph, bundledManifest, digits, graphOnly, statusAndBody } from './support';
 
 const images = [digits.digits[0]!.pixels];
 const graphs = {
@@ -87,7 +87,7 @@ describe('a bad vocabulary over a good text model', () => {
 
 describe('a broken generator graph over a good VAE', () => {
   const NAME = 'fmnist-vae';
-  const good = { ...floatOnly(bundledManifest(NAME)), version: '1.0.0' };
+  const good = { ...graphOnly(bundledManifest(NAME)), version: '1.0.0' };
   const { vae: model, vaeGenerator: generator } = graphs;
 
   it('leaves the good version generating and embedding, with one log line', async () => {
@@ -118,7 +118,7 @@ describe('a broken generator graph over a good VAE', () => {
 
 describe('a graph whose outputs do not match its manifest, over a good rotation model', () => {
   const NAME = 'fmnist-rotnet';
-  const good = { ...floatOnly(bundledManifest(NAME)), version: '1.0.0' };
+  const good = { ...graphOnly(bundledManifest(NAME)), version: '1.0.0' };
   const model = graphs.rotnet;
 
   it('leaves the good version answering, with one log line naming the output', async () => {
@@ -168,7 +168,7 @@ function recordingRuntime(): { runtime: ModelRuntime; created: ModelSession[]; r
 
 describe('hot swaps', () => {
   const NAME = 'mnist-mlp-ae';
-  const manifest = (version: string) => ({ ...floatOnly(bundledManifest(NAME)), version });
+  const manifest = (version: string) => ({ ...graphOnly(bundledManifest(NAME)), version });
 
   it('release the sessions of versions two swaps old, keep the previous one for an instant rollback', async () => {
     const { runtime, created, released } = recordingRuntime();

@@ -20,12 +20,15 @@ export function bundledManifest(name: string): Manifest {
 }
 
 /**
- * `manifest` without its int8 variants: what a test publishes when it uploads only the float graphs (a
- * version is served only once every file its manifest names is there).
+ * `manifest` with its graph alone: without its int8 variants, and without its reference index (and
+ * task "neighbors"). What a test publishes or varies when it uploads only model.onnx (a version is
+ * served only once every file its manifest names is there).
  */
-export function floatOnly(manifest: Manifest): Manifest {
-  const { variants: _variants, ...rest } = manifest;
-  return rest;
+export function graphOnly<M extends { tasks: readonly string[]; reference?: unknown; variants?: unknown }>(
+  manifest: M,
+): M {
+  const { reference: _reference, variants: _variants, ...rest } = manifest;
+  return { ...rest, tasks: manifest.tasks.filter((task) => task !== 'neighbors') } as unknown as M;
 }
 
 /**

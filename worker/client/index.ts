@@ -143,6 +143,22 @@ export function createPretextClient(options: PretextClientOptions) {
     /** Sentence embeddings: the mean of the text encoder's states over each text's words. */
     textEmbed: (texts: readonly string[], choice: TextModelChoice = {}) =>
       ok(api.v1.text.embed.$post({ json: { texts: [...texts], ...choice } })),
+    /** The k (default 10, at most 100) reference items nearest to each image: index, label, cosine score. */
+    neighbors: (images: readonly Image[], { k, ...choice }: ModelChoice & { k?: number } = {}) =>
+      ok(
+        api.v1.neighbors.$post({
+          query: {},
+          json: { ...body(images, choice).json, ...(k === undefined ? {} : { k }) },
+        }),
+      ),
+    /** One item of a model's reference set (an `index` of neighbors()): its label and 784 pixels. */
+    referenceItem: (model: string, index: number) =>
+      ok(
+        api.v1.models[':name'].reference[':index'].$get(
+          { param: { name: model, index: String(index) } },
+          { headers: { accept: 'application/json' } },
+        ),
+      ),
   };
 }
 

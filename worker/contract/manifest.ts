@@ -2,6 +2,7 @@
 // (worker/store) reads them through it, so the two can never disagree about what a model is.
 import { z } from 'zod';
 import { IMAGE_PIXELS } from './image';
+import { MAX_REFERENCE_CLASSES, REFERENCE_ENCODING, referenceVectorsBytes } from './reference-index';
 
 /** What an exported graph can answer; each HTTP task endpoint needs one of these. */
 export const TASKS = [
@@ -16,6 +17,7 @@ export const TASKS = [
   'fill-mask',
   'unshuffle',
   'text-embed',
+  'neighbors',
 ] as const;
 export const TaskSchema = z.enum(TASKS);
 export type Task = z.infer<typeof TaskSchema>;
@@ -135,6 +137,89 @@ export const OutputSpecSchema = z
   })
   .strict();
 
+const referenceFile = (ending: RegExp) =>
+  z
+    .object({ file: z.string().regex(ending), sha256: Sha256Schema, bytes: z.number().int().positive() })
+    .strict();
+
+/**
+ * An embedding model's reference index (./reference-index.ts): the reference set embedded by this very
+ * graph, for POST /v1/neighbors. Written by `npm run models:index`; its files are files of the version,
+ * checked against their sha256 before use, published and rolled back with the graph.
+ */
+export const ReferenceSchema = z
+  .object({
+    /** What was embedded, in words a reader can reproduce: the dataset split, its order, its size. */
+    set: z.string().min(1),
+    count: z.number().int().positive(),
+    /** The embedding's width: the manifest's `embedding` output. */
+    dims: z.number().int().positive(),
+    encoding: z.literal(REFERENCE_ENCODING),
+    /** count × dims int8 codes, row-major: each row the direction of an item's embedding. */
+    vectors: referenceFile(/^[\w.-]+\.bin$/),
+    /** count uint8 class indexes into classNames. */
+    labels: referenceFile(/^[\w.-]+\.bin$/),
+    /** The dataset's class names; the answers name each neighbour's class by them. */
+    classNames: z.array(z.string().min(1)).min(1).max(MAX_REFERENCE_CLASSES),
+    /** gzip of count × 784 uint8 pixels (255 = ink): the reference images, for clients to show. */
+    images: referenceFile(/^[\w.-]+\.gz$/).optional(),
+    /** The sha256 of the graph that embedded the set: an index is only valid for that graph. */
+    embeddedBy: Sha256Schema,
+    /** The exact command that built it. */
+    command: z.string().min(1),
+  })
+  .strict();
+export type Reference = z.infer<typeof ReferenceSchema>;
+
+/** A reference index agrees with the tasks and the embedding it was built from, and with its own sizes. */
+function referenceProblems(manifest: {
+  name: string;
+  tasks: readonly Task[];
+  onnx: { sha256: string };
+  outputs: Record<string, { shape: number[] }>;
+  reference?: Reference | undefined;
+}): { path: (string | number)[]; message: string }[] {
+  const { reference, tasks } = manifest;
+  const listed = tasks.includes('neighbors');
+  if (reference === undefined) {
+    return listed
+      ? [
+          {
+            path: ['tasks', tasks.indexOf('neighbors')],
+            message: 'task "neighbors" needs a "reference" index',
+          },
+        ]
+      : [];
+  }
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  if (!listed)
+    problems.push({ path: ['tasks'], message: 'a model with a "reference" index lists task "neighbors"' });
+  if (reference.embeddedBy !== manifest.onnx.sha256) {
+    problems.push({
+      path: ['reference', 'embeddedBy'],
+      message: `is the sha256 of another graph than onnx.file: rebuild the index (npm run models:index -- ${manifest.name})`,
+    });
+  }
+  const embedding = manifest.outputs['embedding']?.shape;
+  if (embedding !== undefined && (embedding.length !== 1 || embedding[0] !== reference.dims)) {
+    problems.push({
+      path: ['reference', 'dims'],
+      message: `is ${reference.dims}, but the embedding output has shape [${embedding.join(', ')}]`,
+    });
+  }
+  const { count, dims } = reference;
+  if (reference.vectors.bytes !== referenceVectorsBytes(count, dims)) {
+    problems.push({
+      path: ['reference', 'vectors', 'bytes'],
+      message: `must be ${referenceVectorsBytes(count, dims)} for ${count} rows of ${dims} int8 codes`,
+    });
+  }
+  if (reference.labels.bytes !== count) {
+    problems.push({ path: ['reference', 'labels', 'bytes'], message: `must be ${count}, one byte per row` });
+  }
+  return problems;
+}
+
 export const ManifestSchema = z
   .object({
     name: NameSchema,
@@ -210,9 +295,14 @@ export const ManifestSchema = z
     /** Test-split metrics, e.g. { mse, psnr }. */
     metrics: z.record(z.string(), z.number()),
     createdAt: z.iso.datetime(),
+    /** The reference index that task "neighbors" searches (embedding models; `npm run models:index`). */
+    reference: ReferenceSchema.optional(),
   })
   .strict()
   .superRefine((manifest, ctx) => {
+    referenceProblems(manifest).forEach(({ path, message }) => {
+      ctx.addIssue({ code: 'custom', path, message });
+    });
     // A text endpoint must never feed words to an image graph, nor an image endpoint pixels to a text one.
     const readsText = manifest.input.layout === 'token-ids';
     manifest.tasks.forEach((task, i) => {

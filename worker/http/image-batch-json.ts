@@ -33,11 +33,16 @@ const NINE = 0x39;
 
 /** 10^k for k ≤ 22: exact doubles, so an integer mantissa below 2^53 divided by one is correctly rounded. */
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
-const EXACT_MANTISSA = 2 ** 53;
 /** Longer numbers and strings are left to the ordinary path (and never spread into fromCharCode). */
 const MAX_TOKEN = 256;
 
 const f32 = new Float32Array(1);
+
+/** The decimal digit at `at` (0–9), or −1 for anything else and past the end. */
+const digitAt = (bytes: Uint8Array, at: number): number => {
+  const c = bytes[at];
+  return c !== undefined && c >= ZERO && c <= NINE ? c - ZERO : -1;
+};
 const u32 = new Uint32Array(f32.buffer);
 
 /**
@@ -145,8 +150,8 @@ class Scanner {
       at++;
     } else if (c !== undefined && c > ZERO && c <= NINE) {
       // Pixels are at most 1: no integer part has more than one digit, so it always fits in hi.
-      while (at < bytes.length && (c = bytes[at]!) >= ZERO && c <= NINE) {
-        hi = hi * 10 + (c - ZERO);
+      for (let d = digitAt(bytes, at); d >= 0; d = digitAt(bytes, at)) {
+        hi = hi * 10 + d;
         at++;
       }
       if (hi > 1e14) decline();
@@ -155,10 +160,10 @@ class Scanner {
     }
     if (bytes[at] === DOT) {
       const first = ++at;
-      while (at < bytes.length && (c = bytes[at]!) >= ZERO && c <= NINE) {
-        if (hi < 1e14) hi = hi * 10 + (c - ZERO);
+      for (let d = digitAt(bytes, at); d >= 0; d = digitAt(bytes, at)) {
+        if (hi < 1e14) hi = hi * 10 + d;
         else {
-          low = low * 10 + (c - ZERO);
+          low = low * 10 + d;
           lowDigits++;
         }
         at++;
@@ -174,11 +179,11 @@ class Scanner {
       if (c === 0x2d || c === 0x2b) at++;
       let exponent = 0;
       const first = at;
-      while (at < bytes.length && (c = bytes[at]!) >= ZERO && c <= NINE && at - first < 4) {
-        exponent = exponent * 10 + (c - ZERO);
+      for (let d = digitAt(bytes, at); d >= 0 && at - first < 4; d = digitAt(bytes, at)) {
+        exponent = exponent * 10 + d;
         at++;
       }
-      if (at === first || ((c = bytes[at]) !== undefined && c >= ZERO && c <= NINE)) decline();
+      if (at === first || digitAt(bytes, at) >= 0) decline();
       decimals -= sign * exponent;
       if (decimals < 0) decimals = POWERS_OF_TEN.length; // above 1, or 0e5: the engine's conversion
     }

@@ -48,8 +48,28 @@ const HealthSchema = z
           "ORT's WebAssembly memory now; it never shrinks, memory freed by released sessions is reused (null for onnxruntime-node)",
         ).nullable(),
         evictions: z.number().int().openapi({ description: 'Model versions released to make room so far' }),
+        references: z
+          .object({
+            budgetBytes: bytes('Of the budget, the share for reference indexes, images and labels'),
+            chargedBytes: bytes('What they hold now (everything below); kept within that share'),
+            evictions: z.number().int().openapi({ description: 'Indexes and files released to make room' }),
+            indexes: z.array(z.object({ model: z.string(), bytes: z.number().int() })).openapi({
+              description:
+                'Reference indexes opened for /v1/neighbors (int8 rows, their lengths, labels), by name@version',
+            }),
+            files: z
+              .array(z.object({ file: z.string(), sha256: z.string(), bytes: z.number().int() }))
+              .openapi({
+                description:
+                  'Reference images (gunzipped) and labels read for /v1/models/:name/reference/:index',
+              }),
+          })
+          .openapi({ description: 'What the reference data of /v1/neighbors holds (JavaScript memory)' }),
       })
-      .openapi({ description: 'ORT\'s memory against the budget (README, "Memory")' }),
+      .openapi({
+        description:
+          'ORT\'s memory and the reference data against the budget (README, "Memory"): wasmHeapBytes + references.chargedBytes ≤ budgetBytes',
+      }),
   })
   .openapi('Health');
 

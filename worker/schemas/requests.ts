@@ -21,7 +21,7 @@ export const ImagesSchema = z
   .transform(decodeImages)
   .openapi({ description: `1–${MAX_IMAGES} images` });
 
-const ModelNameSchema = z
+export const ModelNameSchema = z
   .string({ error: (issue) => `must be a model name, got ${describeValue(issue.input)}` })
   .openapi({
     description: "Omitted: the endpoint's default model from models/index.json",

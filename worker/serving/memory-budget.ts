@@ -5,6 +5,9 @@
 // used versions are released (./session-pool.ts) before a new one would take the charges past what the
 // budget leaves. Memory released that way is reused by ORT's allocator, so the heap stops growing.
 //
+// The budget also holds the reference data of /v1/neighbors (REFERENCE_BYTES, in a pool of its own:
+// ./reference-index.ts), so the sessions' pool gets budget − RESERVED_BYTES − REFERENCE_BYTES.
+//
 // A session's charge comes from its graph's size, known from the manifest before anything is created:
 // ORT keeps the graph's initializers and, for Conv/Gemm/MatMul, a packed copy of their weights; created
 // one after another, sessions of the committed graphs hold 1.1–2.1× their size, and small graphs about
@@ -21,6 +24,20 @@ export const DEFAULT_MEMORY_BUDGET_MIB = 64;
 
 /** ORT's initial heap (16 MiB) plus 16 MiB for creating a graph or running a batch. */
 export const RESERVED_BYTES = 32 * MIB;
+
+/**
+ * Of the budget, the share for reference data (issue 18: an index counts against the budget): the indexes
+ * /v1/neighbors searches and the decoded images and labels of the reference item route. JavaScript memory,
+ * not ORT's, but the same isolate's, so the same 128 MB. A share of its own because ORT's heap never
+ * shrinks (./reference-index.ts). 12 MiB hold the Fashion-MNIST test images (7.5 MiB decoded) and the
+ * indexes of the demo's Similar items panel (0.3–1.3 MiB each for 10,000 items).
+ */
+export const REFERENCE_BYTES = 12 * MIB;
+
+/** What a reference index holds once read: its int8 rows, each row's inverse length (a float64), its labels. */
+export function referenceIndexBytes({ count, dims }: { count: number; dims: number }): number {
+  return count * dims + count * 8 + count;
+}
 
 /**
  * Rows per ORT run (ModelSession's maxRows): at most 64, fewer for graphs with wide outputs, so that a

@@ -21,7 +21,7 @@ import {
 import { ApiError, modelNotFound, modelUnavailable } from '../http/api-error';
 import type { Backend, ModelRuntime } from '../runtime/model-runtime';
 import type { ModelStore, StoredModel } from '../store/model-store';
-import { DEFAULT_MEMORY_BUDGET_MIB, mib, RESERVED_BYTES } from './memory-budget';
+import { DEFAULT_MEMORY_BUDGET_MIB, mib, REFERENCE_BYTES, RESERVED_BYTES } from './memory-budget';
 import {
   type OpenedModel,
   openModel,
@@ -30,6 +30,7 @@ import {
   versionCharge,
   versionKey,
 } from './open-model';
+import { ReferenceMemory, type ReferenceUsage } from './reference-index';
 import { ServedVersions } from './served-versions';
 import { OverBudgetError, SessionPool } from './session-pool';
 
@@ -45,25 +46,44 @@ export interface MemoryReport {
   wasmHeapBytes: number | undefined;
   /** Versions released to make room so far. */
   evictions: number;
+  /** The reference indexes, images and labels held, under their share of the budget (REFERENCE_BYTES). */
+  references: ReferenceUsage;
+}
+
+/** How the budget is shared; `referenceBytes` is REFERENCE_BYTES unless an app (a test) says otherwise. */
+export interface MemoryOptions {
+  budgetBytes?: number;
+  referenceBytes?: number;
 }
 
 export class ModelRegistry {
   readonly runtime: ModelRuntime;
+  /** The reference indexes and images this isolate holds (issue 18), under their share of the budget. */
+  readonly references: ReferenceMemory;
   readonly #store: ModelStore;
   readonly #budgetBytes: number;
+  readonly #referenceBytes: number;
   readonly #pool: SessionPool<OpenedModel>;
   readonly #served = new ServedVersions();
 
-  /** `memoryBudgetBytes`: ORT_MEMORY_BUDGET_MIB (./memory-budget.ts), by default 64 MiB. */
+  /**
+   * `budgetBytes`: ORT_MEMORY_BUDGET_MIB (./memory-budget.ts), by default 64 MiB: RESERVED_BYTES for ORT's
+   * own heap, `referenceBytes` for reference data, the rest for sessions.
+   */
   constructor(
     store: ModelStore,
     runtime: ModelRuntime,
-    memoryBudgetBytes = DEFAULT_MEMORY_BUDGET_MIB * 2 ** 20,
+    {
+      budgetBytes = DEFAULT_MEMORY_BUDGET_MIB * 2 ** 20,
+      referenceBytes = REFERENCE_BYTES,
+    }: MemoryOptions = {},
   ) {
     this.#store = store;
     this.runtime = runtime;
-    this.#budgetBytes = memoryBudgetBytes;
-    this.#pool = new SessionPool(Math.max(0, memoryBudgetBytes - RESERVED_BYTES));
+    this.#budgetBytes = budgetBytes;
+    this.#referenceBytes = Math.min(referenceBytes, Math.max(0, budgetBytes - RESERVED_BYTES));
+    this.references = new ReferenceMemory(this.#referenceBytes, budgetBytes);
+    this.#pool = new SessionPool(Math.max(0, budgetBytes - RESERVED_BYTES - this.#referenceBytes));
   }
 
   /** The backend that really runs the models (reported by /healthz). */
@@ -92,6 +112,7 @@ export class ModelRegistry {
       chargedBytes: this.#pool.charged,
       wasmHeapBytes: this.runtime.wasmHeapBytes?.(),
       evictions: this.#pool.evictions,
+      references: this.references.usage(),
     };
   }
 
@@ -135,6 +156,9 @@ export class ModelRegistry {
     let opened: OpenedModel;
     try {
       opened = await this.#open(stored, dtype);
+      // A reference index is opened on the first search, inside this fallback: a version whose index is
+      // broken leaves the version served before answering, as a broken graph does.
+      if (task === 'neighbors') await opened.reference?.();
     } catch (error) {
       const { name, version } = stored.manifest;
       const previous = this.#served.fallback(name, version, error);
@@ -143,8 +167,8 @@ export class ModelRegistry {
     }
     for (const retired of this.#served.record(stored)) {
       const { name, version } = retired.manifest;
-      for (const precision of ['fp32', 'q8'] as const)
-        void this.#pool.evict(versionKey(name, version, precision));
+      for (const precision of DTYPES) void this.#pool.evict(versionKey(name, version, precision));
+      this.references.forget(name, version);
     }
     return opened;
   }
@@ -166,8 +190,8 @@ export class ModelRegistry {
     const { name, version } = stored.manifest;
     const charge = versionCharge(stored.manifest, dtype) ?? 0;
     try {
-      return await this.#pool.get(versionKey(name, version, dtype), charge, () =>
-        openModel(stored, this.runtime, dtype),
+      return await this.#pool.get(versionKey(name, version, dtype), charge, async () =>
+        this.#withReference(await openModel(stored, this.runtime, dtype), stored),
       );
     } catch (error) {
       if (!(error instanceof OverBudgetError)) throw error;
@@ -175,9 +199,16 @@ export class ModelRegistry {
         name,
         `its ${dtype} sessions need ${mib(charge)} of ORT's memory, more than the memory budget leaves for ` +
           `sessions: ${mib(this.#pool.available)} of ORT_MEMORY_BUDGET_MIB = ${this.#budgetBytes / 2 ** 20} ` +
-          `(${mib(RESERVED_BYTES)} are reserved for ORT's own heap and for running a batch)`,
+          `(${mib(RESERVED_BYTES)} are reserved for ORT's own heap and for running a batch, ` +
+          `${mib(this.#referenceBytes)} for reference indexes and images)`,
       );
     }
+  }
+
+  /** A version with a reference index searches it through the reference pool (opened on first use). */
+  #withReference(opened: OpenedModel, stored: StoredModel): OpenedModel {
+    if (stored.manifest.reference === undefined) return opened;
+    return { ...opened, reference: () => this.references.index(stored.manifest, stored.read) };
   }
 
   async #resolve(task: Task, requested: string | undefined): Promise<StoredModel> {

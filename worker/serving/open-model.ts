@@ -17,6 +17,7 @@ import {
   checkTaskOutputs,
   type GeneratorSpec,
 } from './model-checks';
+import type { ReferenceIndex } from './reference-index';
 
 /** A model ready to answer: its checked sessions, and what else its tasks need. */
 export interface ServableModel {
@@ -28,6 +29,8 @@ export interface ServableModel {
   generator?: { spec: GeneratorSpec; session: ModelSession };
   /** A text model's tokenizer, built from its checked vocab.json. */
   tokenizer?: Tokenizer;
+  /** The reference index of a model with one (manifest.reference), opened on first use (./reference-index.ts). */
+  reference?: () => Promise<ReferenceIndex>;
 }
 
 export interface OpenedModel extends ServableModel {

@@ -10,8 +10,8 @@ export const MODELS_PREFIX = 'models/';
 
 /** A version as the manifest schema writes it (MAJOR.MINOR.PATCH). */
 export const VERSION_PATTERN = /^\d+\.\d+\.\d+$/;
-/** A file of a version: the manifest, an ONNX graph, or a text model's vocabulary. */
-export const FILE_PATTERN = /^[\w.-]+\.(onnx|json)$/;
+/** A file of a version: the manifest, an ONNX graph, a text model's vocabulary, a reference index's files. */
+export const FILE_PATTERN = /^[\w.-]+\.(onnx|json|bin|gz)$/;
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -39,6 +39,10 @@ export function filesOf(manifest: Manifest): { file: string; sha256: string; byt
     const { file, sha256 } = manifest.input.tokenizer;
     files.push({ file, sha256 });
   }
+  // And a reference index's files: published, verified and rolled back like its graphs.
+  const { reference } = manifest;
+  if (reference)
+    files.push(reference.vectors, reference.labels, ...(reference.images ? [reference.images] : []));
   return files;
 }
 
