@@ -32,6 +32,7 @@ interface Neighbor {
 interface NeighborsAnswer {
   model: string;
   version: string;
+  dtype: string;
   neighbors: Neighbor[][];
 }
 
@@ -137,6 +138,19 @@ describe('POST /v1/neighbors, forms and defaults', () => {
     expect(await float32.json()).toEqual(json);
   });
 
+  it('embeds with the int8 variant for dtype "q8" (body or query) and still finds a reference image itself', async () => {
+    const item = fashion.images[0]!;
+    const fp32 = await neighbors({ model: name, images: [item.pixels], k: 5 });
+    const q8 = await neighbors({ model: name, dtype: 'q8', images: [item.pixels], k: 5 });
+    expect([fp32.dtype, q8.dtype]).toEqual(['fp32', 'q8']);
+    // The same index; a query embedded by the int8 graph lands next to its own item all the same.
+    expect(q8.neighbors[0]![0]!.index).toBe(item.testIndex);
+    expect(q8.neighbors[0]![0]!.score).toBeGreaterThan(0.98);
+    const float32 = await fetchApi(`/v1/neighbors?model=${name}&dtype=q8&k=5`, float32Init([item.pixels]));
+    expect(float32.headers.get('x-model-dtype')).toBe('q8');
+    expect(await float32.json()).toEqual(q8);
+  });
+
   it('reads a reference PNG back as the same image (a digit: its border is blank, so decoding keeps it)', async () => {
     const digit = digits.digits[2]!;
     const png = await fetchApi(`/v1/models/mnist-mlp-ae/reference/${digit.testIndex}`);
@@ -160,9 +174,11 @@ describe('POST /v1/neighbors, forms and defaults', () => {
 
   it('says in /healthz what the opened index holds in memory', async () => {
     await neighbors({ model: name, images: [images[0]] });
-    const health = await (await fetchApi('/healthz')).json<{ references: { indexes: unknown[] } }>();
+    const health = await (await fetchApi('/healthz')).json<{
+      memory: { references: { indexes: unknown[] } };
+    }>();
     const { reference } = manifest;
-    expect(health.references.indexes).toContainEqual({
+    expect(health.memory.references.indexes).toContainEqual({
       model: `${name}@${manifest.version}`,
       // The int8 rows, a float64 length per row, a label byte per row.
       bytes: reference!.vectors.bytes + 8 * reference!.count + reference!.labels.bytes,
@@ -190,8 +206,10 @@ describe('GET /v1/models/:name/reference/:index', () => {
     });
     expect(again.status).toBe(304);
     // What the images and labels read for it hold in memory, once for every model that shares them.
-    const health = await (await fetchApi('/healthz')).json<{ references: { files: unknown[] } }>();
-    expect(health.references.files).toEqual(
+    const health = await (await fetchApi('/healthz')).json<{
+      memory: { references: { files: unknown[] } };
+    }>();
+    expect(health.memory.references.files).toEqual(
       expect.arrayContaining([
         { file: 'reference-images.bin.gz', sha256: manifest.reference!.images!.sha256, bytes: 10000 * 784 },
         { file: 'reference-labels.bin', sha256: manifest.reference!.labels.sha256, bytes: 10000 },
@@ -256,7 +274,7 @@ describe('GET /openapi.json', () => {
       'application/json',
       'application/octet-stream',
     ]);
-    expect(neighbors.parameters?.map((p) => p.name)).toEqual(['model', 'k']);
+    expect(neighbors.parameters?.map((p) => p.name)).toEqual(['model', 'dtype', 'k']);
     const request = document.components.schemas['NeighborsRequest']!;
     expect([Object.keys(request.properties!), request.required]).toEqual([
       ['model', 'images', 'k'],
@@ -279,6 +297,7 @@ describe('bad input to /v1/neighbors → 4xx naming what and where', () => {
     ['k = "3"', { k: '3' }, 'k must be a whole number, got "3"'],
     ['k = null', { k: null }, 'k must be a whole number, got null'],
     ['an unknown field', { top: 3 }, 'top is not a known field'],
+    ['dtype = "q4"', { dtype: 'q4' }, 'dtype must be one of "fp32", "q8", got "q4"'],
   ])('%s', async (_, extra, message) => {
     const result = await post('/v1/neighbors', { images: [image], ...extra });
     expect(result).toMatchObject({ status: 400, body: { error: { code: 'invalid_input', message } } });
@@ -309,6 +328,7 @@ describe('bad input to /v1/neighbors → 4xx naming what and where', () => {
     ['?k=101', 'query.k must be at most 100'],
     ['?k=abc', 'query.k must be a whole number, got "abc"'],
     ['?k=2.5', 'query.k must be a whole number, got "2.5"'],
+    ['?dtype=int8', 'query.dtype must be one of "fp32", "q8", got "int8"'],
   ])('a float32 body with %s', async (query, message) => {
     const result = await statusAndBody(await fetchApi(`/v1/neighbors${query}`, float32Init([image])));
     expect(result).toMatchObject({ status: 400, body: { error: { code: 'invalid_input', message } } });

@@ -4,7 +4,7 @@
 // version served before keeps answering /v1/neighbors, through the admin API as a publisher uses it.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../worker/app';
-import type { Manifest } from '../../worker/contract/manifest';
+import { graphFiles, type Manifest } from '../../worker/contract/manifest';
 import { wasmRuntime } from '../../worker/runtime/ort';
 import { bundledModels } from '../../worker/store/bundled-models.generated';
 import type { BucketLayout } from '../../worker/store/r2-layout';
@@ -23,8 +23,11 @@ import { bundledGraph, bundledManifest, digits, jsonInit, statusAndBody, storeWi
 const NAME = 'mnist-mlp-ae';
 const manifest = bundledManifest(NAME);
 const reference = manifest.reference!;
-const files = {
-  'model.onnx': await bundledGraph(NAME),
+const files: Record<string, ArrayBuffer> = {
+  // Every graph the manifest names (its int8 variant too): a version goes live only with all its files.
+  ...Object.fromEntries(
+    await Promise.all(graphFiles(manifest).map(async (g) => [g.file, await bundledGraph(NAME, g.file)])),
+  ),
   [reference.vectors.file]: await bundledGraph(NAME, reference.vectors.file),
   [reference.labels.file]: await bundledGraph(NAME, reference.labels.file),
   [reference.images!.file]: await bundledGraph(NAME, reference.images!.file),

@@ -8,7 +8,7 @@ import { readImageRequest } from '../http/image-request';
 import { acceptBodies, FLOAT32_MEDIA_TYPE, JSON_MEDIA_TYPE } from '../http/media-type';
 import { methodNotAllowed } from '../http/method-not-allowed';
 import { routesApp } from '../http/routes-app';
-import { answeredBy } from '../schemas/answer';
+import { answeredByDtype } from '../schemas/answer';
 import { MODEL_ERROR_RESPONSES } from '../schemas/errors';
 import {
   DEFAULT_NEIGHBORS,
@@ -22,7 +22,7 @@ import { findNeighbors } from '../serving/neighbors';
 
 export const NeighborsAnswerSchema = z
   .object({
-    ...answeredBy,
+    ...answeredByDtype,
     neighbors: z.array(z.array(NeighborSchema)).openapi({
       description: 'Per image, its k nearest reference items, most similar first (ties: lower index)',
     }),

@@ -1,9 +1,9 @@
-// The request of POST /v1/neighbors: an image request (./requests.ts) and `k`, in the JSON body or, for an
+// The request of POST /v1/neighbors: an image request (./requests.ts: model, dtype, images) and `k`, in the JSON body or, for an
 // application/octet-stream body (which has no JSON fields), as `?k=`. The same limits and messages either way.
 import { z } from '@hono/zod-openapi';
 import { MAX_NEIGHBORS } from '../contract/reference-index';
 import { describeValue } from './image';
-import { ImagesSchema, ModelNameSchema } from './requests';
+import { DtypeSchema, ImagesSchema, ModelNameSchema } from './requests';
 
 export const DEFAULT_NEIGHBORS = 10;
 
@@ -29,16 +29,26 @@ const kDoc = {
 
 export const NeighborsRequestSchema = z
   .strictObject(
-    { model: ModelNameSchema.optional(), images: ImagesSchema, k: KSchema.optional().openapi(kDoc) },
+    {
+      model: ModelNameSchema.optional(),
+      dtype: DtypeSchema.optional(),
+      images: ImagesSchema,
+      k: KSchema.optional().openapi(kDoc),
+    },
     jsonObject,
   )
   .openapi('NeighborsRequest');
 
-/** `?model=` and `?k=`: how an application/octet-stream body names its model and k. */
+/** `?model=`, `?dtype=` and `?k=`: how an application/octet-stream body names its model, precision and k. */
 export const NeighborsQuerySchema = z.strictObject({
   model: ModelNameSchema.optional().openapi({
     param: { name: 'model', in: 'query' },
     description: 'Selects the model for an application/octet-stream body (a JSON body may name it instead)',
+  }),
+  dtype: DtypeSchema.optional().openapi({
+    param: { name: 'dtype', in: 'query' },
+    description:
+      'Selects the precision that embeds the images for an application/octet-stream body (a JSON body may name it instead); the index is the same',
   }),
   k: z
     .string()

@@ -1,7 +1,7 @@
 // Nearest neighbours of each image in a model's reference index (issue 18): prepare the model (its
 // sessions and its index, ./reference-index.ts), embed the images with its graph, and search the index
 // exactly (worker/contract/reference-index.ts), naming each neighbour's class.
-import type { Manifest } from '../contract/manifest';
+import type { Dtype, Manifest } from '../contract/manifest';
 import { nearestNeighbors } from '../contract/reference-index';
 import { ApiError, modelUnavailable } from '../http/api-error';
 import { imagesToBatch } from '../runtime/preprocess';
@@ -12,6 +12,7 @@ import type { ImageRequest } from './pipeline';
 export interface NeighborsAnswer {
   model: string;
   version: string;
+  dtype: Dtype;
   neighbors: NamedNeighbor[][];
 }
 
@@ -41,8 +42,9 @@ export async function findNeighbors(
   k: number,
 ): Promise<NeighborsAnswer> {
   await requireReference(registry, request.model);
-  const model = await registry.forTask('neighbors', request.model);
-  const { manifest } = model;
+  // `dtype` chooses the graph that embeds the queries; the index is the one the float graph built.
+  const model = await registry.forTask('neighbors', request.model, request.dtype);
+  const { manifest, dtype } = model;
   // The version that answers may be an older one (the registry's fallback), without an index.
   if (model.reference === undefined) throw modelUnavailable(manifest.name, 'it has no reference index');
   const index = await model.reference();
@@ -55,6 +57,7 @@ export async function findNeighbors(
   return {
     model: manifest.name,
     version: manifest.version,
+    dtype,
     neighbors: neighborsAnswer(found, index.labels, index.reference.classNames),
   };
 }

@@ -204,7 +204,7 @@ export class ReferenceMemory {
       if (!(error instanceof OverBudgetError)) throw error;
       throw modelUnavailable(
         name,
-        `its ${what} need ${mib(charge)}, more than the memory budget leaves for reference data: ` +
+        `it needs ${mib(charge)} for its ${what}, more than the memory budget leaves for reference data: ` +
           `${mib(this.#pool.available)} of ORT_MEMORY_BUDGET_MIB = ${this.#budgetBytes / 2 ** 20}`,
       );
     }
