@@ -22,6 +22,9 @@ import { createWebSession, runWebInBatches } from '../train/export/web-runtime';
 import { IMAGE_PIXELS } from '../worker/contract/image';
 import { type Manifest, ManifestSchema, ModelIndexSchema, type Variant } from '../worker/contract/manifest';
 import { priorSample } from '../worker/contract/rng';
+import { bumpPatch } from './model-version';
+
+export { bumpPatch };
 
 export const DEFAULT_CALIBRATION_IMAGES = 1000;
 /** Test images the variant is run on next to the float graph before it is written. */
@@ -51,6 +54,16 @@ const describeLayers = (q: QuantizedModel) => {
   return `int8: ${quantized}${float ? `; float32: ${float}` : ''}`;
 };
 
+/**
+ * Why `manifest` gets no int8 variant, or undefined when it gets one: the one rule for `--all`, for naming
+ * a model, and for the committed-model test that demands a variant of exactly these models.
+ */
+export function quantizable(manifest: Pick<Manifest, 'name' | 'input'>): string | undefined {
+  return manifest.input.layout === '28x28-row-major'
+    ? undefined
+    : `${manifest.name} is a text model; only image models have an int8 variant`;
+}
+
 export async function quantizeCommittedModel(
   name: string,
   options: QuantizeCommandOptions,
@@ -59,9 +72,8 @@ export async function quantizeCommittedModel(
   const dir = join(options.modelsDir, name);
   const manifestPath = join(dir, 'manifest.json');
   const manifest = ManifestSchema.parse(JSON.parse(readFileSync(manifestPath, 'utf8')));
-  if (manifest.input.layout !== '28x28-row-major') {
-    throw new Error(`${name} is a text model; only image models have an int8 variant`);
-  }
+  const refused = quantizable(manifest);
+  if (refused !== undefined) throw new Error(refused);
   const seed = Number((manifest.training.config as { seed?: unknown }).seed ?? 0);
   const data = await loadTrainingData({
     dataset: manifest.dataset.name as 'mnist' | 'fashion-mnist' | 'folder',
@@ -170,11 +182,6 @@ async function compare(
   return rms;
 }
 
-export function bumpPatch(version: string): string {
-  const [major, minor, patch] = version.split('.').map(Number) as [number, number, number];
-  return `${major}.${minor}.${patch + 1}`;
-}
-
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -191,16 +198,14 @@ async function main(): Promise<void> {
     throw new Error(`--calibration-images must be a whole number ≥ 1, got ${values['calibration-images']}`);
   }
   const index = ModelIndexSchema.parse(JSON.parse(readFileSync(join(modelsDir, 'index.json'), 'utf8')));
-  const isImageModel = (name: string) =>
-    (JSON.parse(readFileSync(join(modelsDir, name, 'manifest.json'), 'utf8')) as Manifest).input.layout ===
-    '28x28-row-major';
   let names = positionals;
   if (values.all) {
     if (names.length > 0) throw new Error('name models or pass --all, not both');
     names = index.models.filter((name) => {
-      if (isImageModel(name)) return true;
-      console.log(`${name}: skipped (a text model)`);
-      return false;
+      const manifest = JSON.parse(readFileSync(join(modelsDir, name, 'manifest.json'), 'utf8')) as Manifest;
+      const refused = quantizable(manifest);
+      if (refused !== undefined) console.log(`skipped: ${refused}`);
+      return refused === undefined;
     });
   } else if (names.length === 0) {
     throw new Error('usage: npm run models:quantize -- <name> [<name> …] | --all');

@@ -1,7 +1,8 @@
 // Builds an embedding model's reference index (worker/contract/reference-index.ts): embeds the reference
 // set with the model's own ONNX graph (onnxruntime-node, the artefact the worker serves), writes the
 // vectors, labels and images beside the graph, and names them in the manifest with their sha256 and size.
-// Deterministic: the same graph and data give the same bytes, so a rerun changes nothing.
+// Deterministic: the same graph and data give the same bytes, so a rerun changes nothing; a changed index
+// takes the next patch version (../model-version.ts), as a new int8 variant does.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -12,7 +13,12 @@ import { loadMnist, MNIST_SPLIT } from '../../train/data/mnist';
 import { sha256Hex } from '../../train/export/artifact';
 import { runInBatches } from '../../train/export/parity';
 import { IMAGE_PIXELS } from '../../worker/contract/image';
-import { type Manifest, ManifestSchema, type Reference } from '../../worker/contract/manifest';
+import {
+  type Manifest,
+  ManifestSchema,
+  type Reference,
+  ReferenceSchema,
+} from '../../worker/contract/manifest';
 import {
   encodeReferenceImages,
   encodeReferenceVectors,
@@ -20,6 +26,7 @@ import {
   REFERENCE_ENCODING,
   REFERENCE_FILES,
 } from '../../worker/contract/reference-index';
+import { bumpPatch } from '../model-version';
 
 export const INDEX_COMMAND = 'npm run models:index --';
 const EMBED_BATCH = 500;
@@ -145,8 +152,9 @@ export async function buildReferenceIndex(
 
   const dir = join(modelsDir, name);
   const written: Record<string, number> = {};
+  const pending: { file: string; bytes: Uint8Array }[] = [];
   const write = (file: string, bytes: Uint8Array) => {
-    writeFileSync(join(dir, file), bytes);
+    pending.push({ file, bytes });
     written[file] = bytes.byteLength;
     return { file, sha256: sha256Hex(bytes), bytes: bytes.byteLength };
   };
@@ -167,7 +175,21 @@ export async function buildReferenceIndex(
   const tasks = manifest.tasks.includes('neighbors')
     ? manifest.tasks
     : [...manifest.tasks, 'neighbors' as const];
-  const updated = ManifestSchema.parse({ ...manifest, tasks, reference });
-  writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(updated, null, 2)}\n`);
+  // The index the manifest named before (readManifest leaves it out), as this command wrote it: in the
+  // schema's key order, as the new one is compared.
+  const previous = (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { reference?: unknown })
+    .reference;
+  const changed = JSON.stringify(previous) !== JSON.stringify(ReferenceSchema.parse(reference));
+  const updated = ManifestSchema.parse({
+    ...manifest,
+    version: changed ? bumpPatch(manifest.version) : manifest.version,
+    tasks,
+    reference,
+  });
+  // Unchanged files are the recorded bytes: written again only where missing.
+  for (const { file, bytes } of pending) {
+    if (changed || !existsSync(join(dir, file))) writeFileSync(join(dir, file), bytes);
+  }
+  if (changed) writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(updated, null, 2)}\n`);
   return { manifest: updated, files: written, embedSeconds };
 }

@@ -2,16 +2,25 @@
 // the ones the manifest names, with their sha256 and size; a rerun writes the same bytes; the index finds
 // held-out digits' classes far above chance; and models that cannot have an index are refused by name.
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { indexableModels, indexModels } from '../../scripts/models-index';
+import { bumpPatch, quantizeCommittedModel } from '../../scripts/models-quantize';
 import { embedWith, IndexRefused } from '../../scripts/reference/build';
 import { heldOutQueries, measurePrecision } from '../../scripts/reference/precision';
 import { loadMnist } from '../../train/data/mnist';
-import { ManifestSchema } from '../../worker/contract/manifest';
+import { graphFiles, ManifestSchema } from '../../worker/contract/manifest';
 import { decodeReferenceVectors, REFERENCE_FILES } from '../../worker/contract/reference-index';
 import { filesOf } from '../../worker/store/r2-layout';
 
@@ -19,15 +28,24 @@ const NAME = 'mnist-mlp-ae';
 const dir = mkdtempSync(join(tmpdir(), 'pretext-index-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** models/ with a copy of the committed models named, their manifests as training wrote them (no index). */
-function modelsDir(names: readonly string[]): string {
+/**
+ * models/ with a copy of the committed models named, their manifests as training wrote them (no index;
+ * with `retrained`, no int8 variant either, and a new version).
+ */
+function modelsDir(names: readonly string[], { retrained = false } = {}): string {
   const models = join(dir, `models-${Math.random().toString(36).slice(2)}`);
   for (const name of names) {
     const json = JSON.parse(readFileSync(join('models', name, 'manifest.json'), 'utf8'));
     const { reference: _, ...trained } = json;
+    if (retrained) {
+      delete trained.variants;
+      trained.version = '3.0.0';
+    }
     trained.tasks = trained.tasks.filter((task: string) => task !== 'neighbors');
     mkdirSync(join(models, name), { recursive: true });
-    copyFileSync(join('models', name, json.onnx.file), join(models, name, json.onnx.file));
+    // Its graphs (the int8 variant too, unless retrained): what the files of its version must include.
+    for (const { file } of graphFiles(trained))
+      copyFileSync(join('models', name, file), join(models, name, file));
     if (json.input.tokenizer)
       copyFileSync(
         join('models', name, json.input.tokenizer.file),
@@ -39,6 +57,8 @@ function modelsDir(names: readonly string[]): string {
   return models;
 }
 
+const bundledVersion = (name: string): string =>
+  JSON.parse(readFileSync(join('models', name, 'manifest.json'), 'utf8')).version;
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const quiet = { queries: 0, log: () => {} };
 
@@ -51,6 +71,8 @@ describe('npm run models:index', () => {
       JSON.parse(readFileSync(join(models, NAME, 'manifest.json'), 'utf8')),
     );
     expect(manifest.tasks).toContain('neighbors');
+    // New files for the version: the next patch version, as models:quantize does.
+    expect(manifest.version).toBe(bumpPatch(bundledVersion(NAME)));
     const { test } = loadMnist();
     expect(manifest.reference).toMatchObject({
       count: test.count,
@@ -107,5 +129,36 @@ describe('npm run models:index', () => {
     await expect(indexModels(['no-such-model'], { modelsDir: models, ...quiet })).rejects.toThrow(
       new IndexRefused(`"no-such-model" has no ${join(models, 'no-such-model', 'manifest.json')}`),
     );
+  });
+});
+
+describe('after a retraining: npm run models:quantize -- --all, then npm run models:index -- --all', () => {
+  const models = modelsDir([NAME], { retrained: true });
+  const read = () =>
+    ManifestSchema.parse(JSON.parse(readFileSync(join(models, NAME, 'manifest.json'), 'utf8')));
+  const quantize = () =>
+    quantizeCommittedModel(NAME, { modelsDir: models, calibrationImages: 20, log: () => {} });
+
+  it('gives the new graph its variant and its index, each taking a patch version', async () => {
+    await quantize();
+    await indexModels([NAME], { modelsDir: models, ...quiet });
+    const manifest = read();
+    expect(manifest.version).toBe('3.0.2');
+    expect(manifest.variants?.q8?.source.onnx).toBe(manifest.onnx.sha256);
+    expect(manifest.reference?.embeddedBy).toBe(manifest.onnx.sha256);
+    for (const { file, sha256: recorded } of filesOf(manifest)) {
+      expect(sha256(join(models, NAME, file)), file).toBe(recorded);
+    }
+  });
+
+  it('changes nothing when both run again, in either order', async () => {
+    const files = readdirSync(join(models, NAME)).sort();
+    const before = files.map((file) => sha256(join(models, NAME, file)));
+    await indexModels([NAME], { modelsDir: models, ...quiet });
+    await quantize();
+    await indexModels([NAME], { modelsDir: models, ...quiet });
+    expect(readdirSync(join(models, NAME)).sort()).toEqual(files);
+    expect(files.map((file) => sha256(join(models, NAME, file)))).toEqual(before);
+    expect(read().version).toBe('3.0.2');
   });
 });

@@ -13,7 +13,7 @@ const REPO_ROOT = join(import.meta.dirname, '../..');
 const NAME = 'mnist-mlp-ae';
 const tempDirs: string[] = [];
 
-/** models/ with only `names`, their manifests without variants (as training writes them). */
+/** models/ with only `names`, their manifests without variants or index (as training writes them). */
 function modelsCopy(...names: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'pretext-quantize-'));
   tempDirs.push(dir);
@@ -22,6 +22,8 @@ function modelsCopy(...names: string[]): string {
     const path = join(dir, name, 'manifest.json');
     const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
     delete manifest['variants'];
+    delete manifest['reference'];
+    manifest['tasks'] = (manifest['tasks'] as string[]).filter((task) => task !== 'neighbors');
     manifest['version'] = '2.0.0';
     writeFileSync(path, JSON.stringify(manifest, null, 2));
   }

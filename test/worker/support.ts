@@ -20,15 +20,22 @@ export function bundledManifest(name: string): Manifest {
 }
 
 /**
- * `manifest` with its graph alone: without its int8 variants, and without its reference index (and
- * task "neighbors"). What a test publishes or varies when it uploads only model.onnx (a version is
- * served only once every file its manifest names is there).
+ * `manifest` without its reference index (and task "neighbors"): what a test publishes when it uploads the
+ * graphs but not the index files (a version is served only once every file its manifest names is there).
  */
+export function withoutReference<M extends { tasks: readonly string[]; reference?: unknown }>(
+  manifest: M,
+): M {
+  const { reference: _reference, ...rest } = manifest;
+  return { ...rest, tasks: manifest.tasks.filter((task) => task !== 'neighbors') } as unknown as M;
+}
+
+/** `manifest` with its float graph alone: without its int8 variants and without its reference index. */
 export function graphOnly<M extends { tasks: readonly string[]; reference?: unknown; variants?: unknown }>(
   manifest: M,
 ): M {
-  const { reference: _reference, variants: _variants, ...rest } = manifest;
-  return { ...rest, tasks: manifest.tasks.filter((task) => task !== 'neighbors') } as unknown as M;
+  const { variants: _variants, ...rest } = withoutReference(manifest);
+  return rest as M;
 }
 
 /**
