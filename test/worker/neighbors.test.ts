@@ -277,7 +277,7 @@ describe('GET /openapi.json', () => {
     expect(neighbors.parameters?.map((p) => p.name)).toEqual(['model', 'dtype', 'k']);
     const request = document.components.schemas['NeighborsRequest']!;
     expect([Object.keys(request.properties!), request.required]).toEqual([
-      ['model', 'images', 'k'],
+      ['model', 'dtype', 'images', 'k'],
       ['images'],
     ]);
     const item = document.paths['/v1/models/{name}/reference/{index}']!['get']!;
@@ -332,6 +332,18 @@ describe('bad input to /v1/neighbors → 4xx naming what and where', () => {
   ])('a float32 body with %s', async (query, message) => {
     const result = await statusAndBody(await fetchApi(`/v1/neighbors${query}`, float32Init([image])));
     expect(result).toMatchObject({ status: 400, body: { error: { code: 'invalid_input', message } } });
+  });
+
+  it('a dtype in the query that the body contradicts', async () => {
+    const result = await statusAndBody(
+      await fetchApi('/v1/neighbors?dtype=fp32', jsonInit({ images: [image], dtype: 'q8' })),
+    );
+    expect(result).toMatchObject({
+      status: 400,
+      body: {
+        error: { code: 'invalid_input', message: 'query.dtype names "fp32" but the body names "q8"' },
+      },
+    });
   });
 
   it('a k in the query that the body contradicts', async () => {
