@@ -20,6 +20,7 @@ import { type QuantizedRow, quantizedRows, quantizedSection } from './eval/quant
 import { randomEncoderRows } from './eval/random-encoders';
 import { renderReport } from './eval/render';
 import { evalRun, type Row } from './eval/run';
+import { targetsSection } from './eval/targets-section';
 import { textSection } from './eval/text-section';
 
 const { values: flags } = parseArgs({
@@ -101,7 +102,18 @@ async function main() {
     ...quantizedSection(run, quantized),
     ...(await neighborsSection(run, index.models, data)),
   ];
-  writeFileSync(flags.out, renderReport(run, { rows, pictures, charts, textSections, notes, sections }));
+  writeFileSync(
+    flags.out,
+    renderReport(run, {
+      rows,
+      pictures,
+      charts,
+      textSections,
+      notes,
+      targets: targetsSection(index, manifests),
+      sections,
+    }),
+  );
   run.log(`wrote ${flags.out} and ${flags['reports-dir']}/`);
 }
 

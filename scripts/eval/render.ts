@@ -12,6 +12,8 @@ export interface ReportParts {
   charts: readonly string[];
   textSections: readonly string[];
   notes: readonly string[];
+  /** The quality-targets table. */
+  targets: readonly string[];
   /**
    * Whole sections after the datasets' tables, as Markdown lines (the int8 variants:
    * ./quantized-section.ts; nearest neighbours: ./neighbors-section.ts).
@@ -21,7 +23,7 @@ export interface ReportParts {
 
 export function renderReport(
   run: EvalRun,
-  { rows, pictures, charts, textSections, notes, sections = [] }: ReportParts,
+  { rows, pictures, charts, textSections, notes, targets, sections = [] }: ReportParts,
 ): string {
   const pics = Object.entries(pictures)
     .filter(([, p]) => p.length)
@@ -38,6 +40,7 @@ export function renderReport(
     '',
     ...summary(run, rows),
     '',
+    ...targets,
     ...datasetSections(run, rows),
     ...sections,
     ...(textSections.length ? ['## Text (fortunes corpus)', '', ...textSections] : []),

@@ -139,10 +139,11 @@ export const finetune: Method = {
   preset: {
     name: 'fmnist-classifier',
     dataset: 'fashion-mnist',
-    encoder: 'fmnist-simclr',
-    epochs: 15,
+    // RotNet's encoder: the strongest committed pretext network (rotation accuracy above 0.98).
+    encoder: 'fmnist-rotnet',
+    epochs: 5,
     batchSize: 128,
-    baselineSteps: 1500,
+    baselineSteps: 800,
   },
   run,
 };

@@ -15,7 +15,9 @@ export const jigsaw: Method = {
   preset: {
     name: 'fmnist-jigsaw',
     dataset: 'fashion-mnist',
-    epochs: 10,
+    // 4 passes over 60,000 images: the flattened 7×7 map learns the task in a few (the issue's
+    // check reached 0.94 after 3 passes over 6,000), and the catalogue must train on two cores.
+    epochs: 4,
     batchSize: 256,
     convFilters: [32, 64, 128],
     representationDim: 128,
