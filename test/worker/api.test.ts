@@ -74,17 +74,30 @@ describe('GET /healthz', () => {
     });
   });
 
-  it("reports ORT's WebAssembly heap against the memory budget of wrangler.toml", async () => {
-    const { memory } = await (await fetchApi('/healthz')).json<{ memory: Record<string, number> }>();
+  it("reports ORT's WebAssembly heap and the reference data against the memory budget of wrangler.toml", async () => {
+    type Memory = Record<'budgetBytes' | 'reservedBytes' | 'chargedBytes' | 'wasmHeapBytes', number> & {
+      references: { budgetBytes: number; chargedBytes: number };
+    };
+    const { memory } = await (await fetchApi('/healthz')).json<{ memory: Memory }>();
     expect(memory).toEqual({
       budgetBytes: 64 * 2 ** 20,
       reservedBytes: 32 * 2 ** 20,
       chargedBytes: expect.any(Number),
       wasmHeapBytes: expect.any(Number),
       evictions: expect.any(Number),
+      references: {
+        budgetBytes: 12 * 2 ** 20,
+        chargedBytes: expect.any(Number),
+        evictions: expect.any(Number),
+        indexes: expect.any(Array),
+        files: expect.any(Array),
+      },
     });
-    expect(memory['wasmHeapBytes']).toBeGreaterThanOrEqual(16 * 2 ** 20); // ORT's initial memory
-    expect(memory['chargedBytes']).toBeLessThanOrEqual(memory['budgetBytes']! - memory['reservedBytes']!);
+    expect(memory.wasmHeapBytes).toBeGreaterThanOrEqual(16 * 2 ** 20); // ORT's initial memory
+    expect(memory.chargedBytes).toBeLessThanOrEqual(
+      memory.budgetBytes - memory.reservedBytes - memory.references.budgetBytes,
+    );
+    expect(memory.wasmHeapBytes + memory.references.chargedBytes).toBeLessThanOrEqual(memory.budgetBytes);
   });
 });
 
