@@ -23,6 +23,7 @@ import { IMAGE_PIXELS } from '../worker/contract/image';
 import { type Manifest, ManifestSchema, ModelIndexSchema, type Variant } from '../worker/contract/manifest';
 import { priorSample } from '../worker/contract/rng';
 import { bumpPatch } from './model-version';
+import { withoutStaleDerivatives } from './stale-derivatives';
 
 export { bumpPatch };
 
@@ -71,7 +72,12 @@ export async function quantizeCommittedModel(
   const log = options.log ?? ((line: string) => console.log(line));
   const dir = join(options.modelsDir, name);
   const manifestPath = join(dir, 'manifest.json');
-  const manifest = ManifestSchema.parse(JSON.parse(readFileSync(manifestPath, 'utf8')));
+  // The variant is rebuilt from scratch; an old one, or an index built by an earlier graph, must not stop it.
+  const { manifest: current, dropped } = withoutStaleDerivatives(
+    JSON.parse(readFileSync(manifestPath, 'utf8')),
+  );
+  for (const what of dropped) log(`${name}: left out ${what}; rebuild it with its command`);
+  const manifest = ManifestSchema.parse(current);
   const refused = quantizable(manifest);
   if (refused !== undefined) throw new Error(refused);
   const seed = Number((manifest.training.config as { seed?: unknown }).seed ?? 0);

@@ -27,6 +27,7 @@ import {
   REFERENCE_FILES,
 } from '../../worker/contract/reference-index';
 import { bumpPatch } from '../model-version';
+import { withoutStaleDerivatives } from '../stale-derivatives';
 
 export const INDEX_COMMAND = 'npm run models:index --';
 const EMBED_BATCH = 500;
@@ -85,17 +86,17 @@ export async function referenceDataFor(
 
 /**
  * A model's manifest without its reference index, if it has one: the index is rebuilt from scratch, so an
- * old one (built by another graph, or in an older format) must not stop the rebuild.
+ * old one (built by another graph, or in an older format) must not stop the rebuild. Nor must an int8
+ * variant made from an earlier graph (../stale-derivatives.ts): it is left out, for models:quantize to remake.
  */
 export function readManifest(modelsDir: string, name: string): Manifest {
   const path = join(modelsDir, name, 'manifest.json');
   if (!existsSync(path)) throw new IndexRefused(`"${name}" has no ${path}`);
-  const json = JSON.parse(readFileSync(path, 'utf8')) as {
-    tasks?: unknown;
-    reference?: unknown;
-  };
-  const { reference: _, ...rest } = json;
-  const tasks = Array.isArray(json.tasks) ? json.tasks.filter((task) => task !== 'neighbors') : json.tasks;
+  const json = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  const { reference: _, ...rest } = withoutStaleDerivatives(json).manifest;
+  const tasks = Array.isArray(json['tasks'])
+    ? json['tasks'].filter((task) => task !== 'neighbors')
+    : json['tasks'];
   return ManifestSchema.parse({ ...rest, tasks });
 }
 

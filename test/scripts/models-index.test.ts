@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import {
   copyFileSync,
+  cpSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -160,5 +161,54 @@ describe('after a retraining: npm run models:quantize -- --all, then npm run mod
     expect(readdirSync(join(models, NAME)).sort()).toEqual(files);
     expect(files.map((file) => sha256(join(models, NAME, file)))).toEqual(before);
     expect(read().version).toBe('3.0.2');
+  });
+});
+
+describe('a manifest as git merges a retrained graph with the files these commands wrote before', () => {
+  /** mnist-mlp-ae with every file, its graph swapped for another of the same shapes (a "retraining"). */
+  function merged(): string {
+    const models = join(dir, `merged-${Math.random().toString(36).slice(2)}`);
+    cpSync(join('models', NAME), join(models, NAME), { recursive: true });
+    const retrained = readFileSync(join('models', 'fmnist-mlp-ae', 'model.onnx'));
+    writeFileSync(join(models, NAME, 'model.onnx'), retrained);
+    const path = join(models, NAME, 'manifest.json');
+    const json = JSON.parse(readFileSync(path, 'utf8'));
+    // The new graph's line changed; the variant and the index still name the old one.
+    json.onnx = { ...json.onnx, sha256: sha256(join(models, NAME, 'model.onnx')) };
+    writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`);
+    writeFileSync(join(models, 'index.json'), JSON.stringify({ models: [NAME], defaults: {} }));
+    expect(() => ManifestSchema.parse(json)).toThrow(); // stale variant and index: what npm test reports
+    return models;
+  }
+  const quantize = (models: string) =>
+    quantizeCommittedModel(NAME, { modelsDir: models, calibrationImages: 20, log: () => {} });
+  const current = (models: string) => {
+    const manifest = ManifestSchema.parse(
+      JSON.parse(readFileSync(join(models, NAME, 'manifest.json'), 'utf8')),
+    );
+    expect(manifest.variants?.q8?.source.onnx).toBe(manifest.onnx.sha256);
+    expect(manifest.reference?.embeddedBy).toBe(manifest.onnx.sha256);
+    expect(manifest.tasks).toContain('neighbors');
+    return manifest;
+  };
+
+  it('is remade by quantize then index', async () => {
+    const models = merged();
+    await quantize(models);
+    await indexModels([NAME], { modelsDir: models, ...quiet });
+    current(models);
+  });
+
+  it('is remade by index then quantize, to the same files', async () => {
+    const [a, b] = [merged(), merged()];
+    await quantize(a);
+    await indexModels([NAME], { modelsDir: a, ...quiet });
+    await indexModels([NAME], { modelsDir: b, ...quiet });
+    await quantize(b);
+    const [ma, mb] = [current(a), current(b)];
+    expect({ ...mb, version: ma.version }).toEqual(ma);
+    for (const { file } of filesOf(ma)) {
+      expect(sha256(join(b, NAME, file)), file).toBe(sha256(join(a, NAME, file)));
+    }
   });
 });
