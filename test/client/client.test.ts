@@ -124,6 +124,10 @@ describe('the typed client against wrangler dev', () => {
     expect(item.image).toHaveLength(784);
     const error = await pretext.neighbors(images, { model, k: 0 }).catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 400, code: 'invalid_input', message: 'k must be at least 1' });
+    // The dtype option reaches /v1/neighbors as it reaches the other image endpoints, typed in the answer.
+    const q8 = await pretext.neighbors(images, { model, k: 1, dtype: 'q8' });
+    const dtype: 'fp32' | 'q8' = q8.dtype;
+    expect(dtype).toBe('q8');
   });
 
   it('throws one PretextApiError with the status, code and message of the error body', async () => {

@@ -176,8 +176,10 @@ describe('manifest.reference', () => {
     expect(problems(withoutReference)).toEqual([
       `tasks.${simclr.tasks.indexOf('neighbors')}: task "neighbors" needs a "reference" index`,
     ]);
+    // Without its int8 variant, whose own check (made from this graph) is not what this test is about.
+    const { variants: _variants, ...float } = simclr;
     const wrong: Manifest = {
-      ...simclr,
+      ...float,
       tasks: ['embed'],
       onnx: { ...simclr.onnx, sha256: '0'.repeat(64) },
       reference: {
