@@ -2,7 +2,8 @@
 // bundled by esbuild (build/app.js), the service worker (sw.js, at the root so that it controls the
 // whole page), and onnxruntime-web's browser bundles with their wasm binaries gzipped (a Workers asset
 // may be at most 25 MiB; the WebGPU-capable binary is 28 MB, 6.7 MB gzipped), and copies the committed
-// models' ONNX graphs into the worker's static assets (scripts/model-assets.ts). wrangler runs this before
+// models' ONNX graphs (scripts/model-assets.ts) and /docs's script (scripts/docs-assets.ts) into the
+// worker's static assets. wrangler runs this before
 // `wrangler dev` and `wrangler deploy` ([build] in wrangler.toml); by hand: `npx tsx scripts/build-demo.ts`.
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { copyApiReferenceScript } from './docs-assets';
 import { copyModelAssets } from './model-assets';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -74,6 +76,7 @@ export async function buildDemo(): Promise<void> {
   });
   const bytes = Object.values(app.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
   console.log(`demo page built: app.js ${(bytes / 1024).toFixed(0)} KiB (with its map), version ${version}`);
+  console.log(`API reference script: ${copyApiReferenceScript()}`);
   const graphs = copyModelAssets();
   console.log(
     `model graphs in the static assets: ${graphs.files} files, ${(graphs.bytes / 2 ** 20).toFixed(1)} MiB`,

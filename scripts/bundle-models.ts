@@ -97,6 +97,16 @@ export function graphFilesOf(manifest: unknown): string[] {
   );
 }
 
+/**
+ * Every graph file a manifest names: `graphFilesOf` and its variants' (`variants.q8.onnx.file`, …). The
+ * variants are static assets only: the script holds the float graphs of the small default models.
+ */
+export function allGraphFilesOf(manifest: unknown): string[] {
+  type Graphs = { onnx?: unknown; generator?: unknown };
+  const variants = Object.values((manifest as { variants?: Record<string, Graphs> } | null)?.variants ?? {});
+  return [...graphFilesOf(manifest), ...variants.flatMap((variant) => graphFilesOf(variant))];
+}
+
 function vocabFileOf(manifest: unknown): string | undefined {
   const file = (manifest as { input?: { tokenizer?: { file?: unknown } } } | null)?.input?.tokenizer?.file;
   return typeof file === 'string' && /^[\w.-]+\.json$/.test(file) ? file : undefined;

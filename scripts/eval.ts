@@ -15,6 +15,8 @@ import { comparisonCharts } from './eval/charts';
 import { evaluationData } from './eval/datasets';
 import { embeddingSection } from './eval/embedding-section';
 import { modelSection } from './eval/model-section';
+import { neighborsSection } from './eval/neighbors-section';
+import { type QuantizedRow, quantizedRows, quantizedSection } from './eval/quantized-section';
 import { randomEncoderRows } from './eval/random-encoders';
 import { renderReport } from './eval/render';
 import { evalRun, type Row } from './eval/run';
@@ -47,6 +49,7 @@ async function main() {
   const pictures: Record<string, string[]> = {};
   const textSections: string[] = [];
   const notes: string[] = [];
+  const quantized: QuantizedRow[] = [];
 
   // The pixel baseline of each dataset: the lecture's starting point.
   for (const [dataset, splits] of Object.entries(data)) {
@@ -81,6 +84,7 @@ async function main() {
       const section = await modelSection(run, model, splits);
       rows.push({ model: name, dataset: m.dataset.name, metrics: section.metrics });
       pictures[name] = section.pictures;
+      quantized.push(...(await quantizedRows(run, m, splits)));
     }
     await model.release();
   }
@@ -94,6 +98,10 @@ async function main() {
   Object.assign(pictures, random.pictures);
 
   const charts = await comparisonCharts(run, rows, data);
+  const sections = [
+    ...quantizedSection(run, quantized),
+    ...(await neighborsSection(run, index.models, data)),
+  ];
   writeFileSync(
     flags.out,
     renderReport(run, {
@@ -103,6 +111,7 @@ async function main() {
       textSections,
       notes,
       targets: targetsSection(index, manifests),
+      sections,
     }),
   );
   run.log(`wrote ${flags.out} and ${flags['reports-dir']}/`);

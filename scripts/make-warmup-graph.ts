@@ -18,6 +18,13 @@ import { fileURLToPath } from 'node:url';
 import { fromBinary } from '@bufbuild/protobuf';
 import { TensorProto_DataType as DataType, ModelProtoSchema } from 'onnx-buf';
 import { type ElemType, f, OnnxGraph } from '../train/export/onnx-graph';
+import { EditableGraph } from '../train/export/quantize/editable-graph';
+import {
+  activationsToQuantize,
+  applyQdq,
+  DEFAULT_QUANTIZE_OPTIONS,
+  quantizableLayers,
+} from '../train/export/quantize/qdq';
 import { IMAGE_PIXELS as PIXELS } from '../worker/contract/image';
 import { REPO_ROOT } from './bundle-models';
 
@@ -45,7 +52,12 @@ export const WARMUP_OUTPUTS: Readonly<Record<string, { shape: readonly number[];
   cluster: { shape: [], elem: 'int64' }, // k-means
   word_logits: { shape: [TOKENS, VOCAB], elem: 'float32' }, // text transformer
   text_embedding: { shape: [TEXT_DIM], elem: 'float32' }, // text transformer, mean pool
+  q8_features: { shape: [EMBED], elem: 'float32' }, // int8 variants (npm run models:quantize): conv, dense
+  q8_projected: { shape: [EMBED], elem: 'float32' }, // int8 variants: MatMul → MatMul (PCA)
 };
+
+/** The prefix of the branch that scripts/make-warmup-graph.ts quantizes as models:quantize would. */
+const Q8 = 'q8_';
 
 /**
  * `count` small deterministic weights in [−0.8·scale, 1.2·scale]: a fixed integer pattern (exact in
@@ -157,6 +169,45 @@ function appendImageBranches(g: OnnxGraph, x: string): void {
   const distances = g.op('Relu', [g.op('Add', [g.op('Add', [cross, f2]), norms])]);
   output(distances, 'distances');
   output(g.op('ArgMin', [distances], { axis: 1, keepdims: 0 }), 'cluster');
+
+  // The int8 variants' layers, in float here; warmupGraph() quantizes them as the quantizer does: a
+  // 1-channel Conv kept float, Conv → Relu (QLinearConv), Gemm → Relu → Gemm (QGemm), MatMul → MatMul
+  // (QLinearMatMul), each a layer the int8 variants of the committed models have.
+  const q1 = g.op('Relu', [conv1ch(g, image, w)]);
+  const q2 = g.op('Relu', [
+    g.op('Conv', [q1, w(`${Q8}conv2_w`, [C, C, 3, 3]), w(`${Q8}conv2_b`, [C], 0.1)], convAttrs(2)),
+  ]);
+  const qFlat = g.op('Flatten', [g.op('Transpose', [q2], { perm: [0, 2, 3, 1] })], { axis: 1 });
+  const qRep = g.op('Relu', [
+    g.op('Gemm', [qFlat, w(`${Q8}rep_w`, [14 * 14 * C, EMBED], 0.05), w(`${Q8}rep_b`, [EMBED])]),
+  ]);
+  const qFeatures = g.op('Gemm', [qRep, w(`${Q8}head_w`, [EMBED, EMBED]), w(`${Q8}head_b`, [EMBED])]);
+  output(qFeatures, 'q8_features');
+  const qCode = g.op('MatMul', [qFeatures, w(`${Q8}pca_t`, [EMBED, EMBED])]);
+  output(g.op('MatMul', [qCode, w(`${Q8}pca`, [EMBED, EMBED])]), 'q8_projected');
+}
+
+/** The first conv of a conv encoder: one input channel, stride 1, 3×3 (what the quantizer keeps float). */
+function conv1ch(g: OnnxGraph, image: string, w: ReturnType<typeof weightMaker>): string {
+  return g.op('Conv', [image, w(`${Q8}conv1_w`, [C, 1, 3, 3]), w(`${Q8}conv1_b`, [C], 0.1)], convAttrs(1));
+}
+
+/**
+ * Quantizes the q8_ branch with the quantizer's own passes (train/export/quantize/qdq.ts), every
+ * activation given one fixed range: deterministic, and the warm-up only needs the kernels, not accuracy.
+ */
+function quantizeBranch(bytes: Uint8Array): Uint8Array {
+  const g = new EditableGraph(bytes);
+  const options = { ...DEFAULT_QUANTIZE_OPTIONS, minWeights: 1 };
+  const targets = quantizableLayers(g, options).targets.filter((t) =>
+    t.node.input.some((i) => i.startsWith(Q8)),
+  );
+  // From 0 (so ORT fuses Relu → Q as after the committed models' ReLUs) to a wide 64, which keeps the
+  // uint8 activations small: x86's u8 × s8 kernels saturate on large ones, and the test compares them.
+  const range = { min: 0, max: 64 };
+  const ranges = new Map(activationsToQuantize(g, targets).map((value) => [value, range]));
+  applyQdq(g, targets, ranges);
+  return g.toBytes();
 }
 
 /**
@@ -239,7 +290,7 @@ export function warmupGraph(): Uint8Array {
   const x = g.input(WARMUP_INPUT, ['N', PIXELS]);
   appendImageBranches(g, x);
   appendTextBranch(g, x);
-  return g.toBytes('pretext-warmup');
+  return quantizeBranch(g.toBytes('pretext-warmup'));
 }
 
 /** The op types of a model's graph (domain ignored: every committed model uses only ai.onnx). */

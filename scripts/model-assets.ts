@@ -1,4 +1,4 @@
-// Copies the ONNX graphs of every model in models/index.json into the worker's static assets
+// Copies the ONNX graphs (and reference index files) of every model in models/index.json into the worker's static assets
 // (worker/demo/public/_models/<name>/<file>, git-ignored), where the deployed worker reads them through
 // its ASSETS binding (worker/store/model-files.ts). Run by the build step (scripts/build-demo.ts, which
 // wrangler runs before `wrangler dev` and `wrangler deploy`) and before the worker tests; by hand:
@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } f
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MODEL_ASSETS_PREFIX } from '../worker/store/model-files';
-import { graphFilesOf, REPO_ROOT } from './bundle-models';
+import { allGraphFilesOf, REPO_ROOT } from './bundle-models';
 
 export const MODEL_ASSETS_DIR = join(REPO_ROOT, 'worker/demo/public', MODEL_ASSETS_PREFIX);
 
@@ -24,7 +24,8 @@ export function copyModelAssets(repoRoot: string = REPO_ROOT, to: string = MODEL
   for (const name of models) {
     const manifestPath = join(modelsDir, name, 'manifest.json');
     if (!existsSync(manifestPath)) continue; // the worker reports the model unavailable
-    for (const file of graphFilesOf(JSON.parse(readFileSync(manifestPath, 'utf8')))) {
+    const manifest: unknown = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    for (const file of [...allGraphFilesOf(manifest), ...referenceFilesOf(manifest)]) {
       const from = join(modelsDir, name, file);
       if (!existsSync(from)) continue; // likewise: a 503 for that model, naming the file
       mkdirSync(join(to, name), { recursive: true });
@@ -34,6 +35,16 @@ export function copyModelAssets(repoRoot: string = REPO_ROOT, to: string = MODEL
     }
   }
   return copied;
+}
+
+/** The files of a manifest's reference index (vectors, labels, images) that are plain file names. */
+export function referenceFilesOf(manifest: unknown): string[] {
+  const reference = (manifest as { reference?: Record<string, { file?: unknown } | undefined> } | null)
+    ?.reference;
+  if (typeof reference !== 'object' || reference === null) return [];
+  return [reference.vectors?.file, reference.labels?.file, reference.images?.file].filter(
+    (file): file is string => typeof file === 'string' && /^[\w.-]+\.(bin|gz)$/.test(file),
+  );
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -5,9 +5,10 @@
 // redeploy"). Nothing is uploaded unless every check passes:
 //   1. manifest.json passes the manifest schema (worker/contract/manifest.ts) and names <name>;
 //   2. every file it names is there with its sha256 and size;
-//   3. onnxruntime-node loads each graph and runs the parity inputs (the first 16 test images of the
+//   3. onnxruntime-node loads each graph (int8 variants included) and runs the parity inputs (the first 16 test images of the
 //      model's dataset, or 16 seeded token-id rows for a text model): every output is finite and has
-//      the shape the manifest declares;
+//      the shape the manifest declares; a reference index's files hold what the manifest says (sizes,
+//      classes, the images gunzip to count × 784 bytes);
 //   4. the manifest's test metrics meet the thresholds given (--min-metric psnr=18 --max-metric mse=0.02).
 // Then it uploads the version's files with their sha256 (the worker checks them again and refuses a
 // mismatch), manifest last, and moves `current` to the version. The admin token comes from
@@ -16,12 +17,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import * as ort from 'onnxruntime-node';
 import { loadFashionMnistSplit } from '../train/data/fashion-mnist';
 import { loadMnist } from '../train/data/mnist';
 import { sha256Hex } from '../train/export/artifact';
 import { IMAGE_PIXELS } from '../worker/contract/image';
-import { type Manifest, ManifestSchema } from '../worker/contract/manifest';
+import { DTYPES, graphsFor, type Manifest, ManifestSchema } from '../worker/contract/manifest';
+import { decodeReferenceLabels, decodeReferenceVectors } from '../worker/contract/reference-index';
 import { createRng } from '../worker/contract/rng';
 import { filesOf } from '../worker/store/r2-layout';
 import { AdminClient, AdminError, adminTokenFromEnv, DEFAULT_WORKER_URL } from './publish/admin-client';
@@ -97,6 +100,7 @@ export async function validateModel(
   if (problems.length > 0) throw refuse(...problems);
 
   problems.push(...(await graphProblems(manifest, files)));
+  problems.push(...referenceProblems(manifest, files));
   problems.push(...metricProblems(manifest, thresholds));
   if (problems.length > 0) throw refuse(...problems);
   files.push({ file: 'manifest.json', bytes: new Uint8Array(manifestBytes) });
@@ -119,22 +123,28 @@ async function graphProblems(
     name: o.name,
     shape: o.shape,
   }));
-  problems.push(
-    ...(await runGraph(
-      manifest.onnx.file,
-      bytesOf(manifest.onnx.file),
-      input.name,
-      inputData,
-      width,
-      expected,
-    )),
-  );
-  if (manifest.generator) {
-    const { latent, output, file } = manifest.generator;
-    const rng = createRng(1);
-    const z = Float32Array.from({ length: PARITY_ROWS * latent.dims }, () => rng.normal());
-    const out = [{ role: 'generated', name: output.name, shape: output.shape }];
-    problems.push(...(await runGraph(file, bytesOf(file), latent.name, z, latent.dims, out)));
+  // Every precision of the model (fp32 and each variant, e.g. q8) is checked alike.
+  for (const dtype of DTYPES) {
+    const graphs = graphsFor(manifest, dtype);
+    if (graphs === undefined) continue;
+    problems.push(
+      ...(await runGraph(
+        graphs.onnx.file,
+        bytesOf(graphs.onnx.file),
+        input.name,
+        inputData,
+        width,
+        expected,
+      )),
+    );
+    if (manifest.generator && graphs.generator) {
+      const { latent, output } = manifest.generator;
+      const { file } = graphs.generator;
+      const rng = createRng(1);
+      const z = Float32Array.from({ length: PARITY_ROWS * latent.dims }, () => rng.normal());
+      const out = [{ role: 'generated', name: output.name, shape: output.shape }];
+      problems.push(...(await runGraph(file, bytesOf(file), latent.name, z, latent.dims, out)));
+    }
   }
   return problems;
 }
@@ -190,6 +200,36 @@ async function runGraph(
   } finally {
     await session.release();
   }
+}
+
+/** A reference index's files decode as the manifest describes them (the worker checks the same on use). */
+function referenceProblems(manifest: Manifest, files: { file: string; bytes: Uint8Array }[]): string[] {
+  const { reference } = manifest;
+  if (reference === undefined) return [];
+  const bufferOf = (file: string) => {
+    const { bytes } = files.find((f) => f.file === file)!;
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  };
+  const problems: string[] = [];
+  const check = (file: string, decode: () => unknown) => {
+    try {
+      decode();
+    } catch (error) {
+      problems.push(`${file} does not hold what the manifest says: it ${(error as Error).message}`);
+    }
+  };
+  const { count, dims, classNames, vectors, labels, images } = reference;
+  check(vectors.file, () => decodeReferenceVectors(bufferOf(vectors.file), count, dims));
+  check(labels.file, () => decodeReferenceLabels(bufferOf(labels.file), count, classNames.length));
+  if (images !== undefined) {
+    check(images.file, () => {
+      const pixels = gunzipSync(new Uint8Array(bufferOf(images.file)));
+      if (pixels.byteLength !== count * IMAGE_PIXELS) {
+        throw new Error(`gunzips to ${pixels.byteLength} bytes, not ${count} images of ${IMAGE_PIXELS}`);
+      }
+    });
+  }
+  return problems;
 }
 
 /** The first 16 images of the model's test split (a folder model has no fixed one: MNIST's test images). */

@@ -20,7 +20,9 @@ import { healthRoutes } from './routes/health';
 import { jigsawRoutes } from './routes/jigsaw';
 import { modelFileRoutes } from './routes/model-file';
 import { modelRoutes } from './routes/models';
+import { neighborsRoutes } from './routes/neighbors';
 import { reconstructRoutes } from './routes/reconstruct';
+import { referenceImageRoutes } from './routes/reference-image';
 import { rotationRoutes } from './routes/rotation';
 import { textEmbedRoutes } from './routes/text-embed';
 import { fillMaskRoutes } from './routes/text-fill-mask';
@@ -43,10 +45,20 @@ export interface AppOptions {
    * once ORT is warm); resolved at the isolate's start. Absent: every session is created on first use.
    */
   preload?: Promise<readonly StoredModel[]>;
+  /**
+   * What ORT and the reference data may hold (worker/serving/memory-budget.ts; ORT_MEMORY_BUDGET_MIB);
+   * default 64 MiB.
+   */
+  memoryBudgetBytes?: number;
+  /** Of that, the share for reference indexes and images; default REFERENCE_BYTES (12 MiB). */
+  referenceBudgetBytes?: number;
 }
 
-export function createApp({ store, runtime, preload }: AppOptions) {
-  const registry = new ModelRegistry(store, runtime);
+export function createApp({ store, runtime, preload, memoryBudgetBytes, referenceBudgetBytes }: AppOptions) {
+  const registry = new ModelRegistry(store, runtime, {
+    budgetBytes: memoryBudgetBytes,
+    referenceBytes: referenceBudgetBytes,
+  });
   if (preload !== undefined) void preload.then((models) => registry.preload(models)).catch(() => undefined);
   const api = routesApp();
   // Before the routes: CORS answers preflights, then keys and rate limits guard the public API.
@@ -71,7 +83,9 @@ export function createApp({ store, runtime, preload }: AppOptions) {
     .route('/', classifyRoutes(registry))
     .route('/', fillMaskRoutes(registry))
     .route('/', unshuffleRoutes(registry))
-    .route('/', textEmbedRoutes(registry));
+    .route('/', textEmbedRoutes(registry))
+    .route('/', neighborsRoutes(registry))
+    .route('/', referenceImageRoutes(registry, store));
   // `api` is the same object as `app`, still typed as an OpenAPIHono: it holds the routes' registry.
   return app.route('/', docsRoutes(api)).notFound(onNotFound).onError(onError);
 }

@@ -5,6 +5,7 @@ import { env } from 'cloudflare:workers';
 import { createApp } from './app';
 import { bindingsOf, secondsVar } from './http/bindings';
 import { wasmRuntime } from './runtime/ort';
+import { memoryBudgetBytes } from './serving/memory-budget';
 import type { ModelBucket } from './store/bucket';
 import { bundledModels } from './store/bundled-models.generated';
 import { BundledStore } from './store/bundled-store';
@@ -34,4 +35,9 @@ const runtime = wasmRuntime();
 const startUp = bindings.ORT_WARMUP !== '0';
 const preload = startUp ? runtime.warmUp().then(() => bundled.preloadable()) : undefined;
 
-export default createApp({ store, runtime, ...(preload ? { preload } : {}) });
+export default createApp({
+  store,
+  runtime,
+  memoryBudgetBytes: memoryBudgetBytes(bindings.ORT_MEMORY_BUDGET_MIB),
+  ...(preload ? { preload } : {}),
+});

@@ -115,8 +115,43 @@ export interface RunTime {
   p50Ms: number;
 }
 
-export const runTime = (server: LocalServer, model: string, n: 1 | 64) =>
-  getJson<RunTime>(`${server.url}/__bench/run?model=${model}&n=${n}&iters=${RUN_ITERS[n]}`);
+export const runTime = (server: LocalServer, model: string, n: 1 | 64, dtype: 'fp32' | 'q8' = 'fp32') =>
+  getJson<RunTime>(`${server.url}/__bench/run?model=${model}&n=${n}&iters=${RUN_ITERS[n]}&dtype=${dtype}`);
+
+export interface DecodeTime {
+  bytes: number;
+  ordinary: { meanMs: number; p50Ms: number };
+  fast: { meanMs: number; p50Ms: number };
+}
+
+/** A batch-64 image request as a canvas-drawing client writes it (k/255 doubles, ~950 KB of JSON). */
+export const decodeBody = () =>
+  JSON.stringify({
+    images: Array.from({ length: 64 }, (_, s) =>
+      Array.from({ length: 784 }, (_, i) => ((i * 31 + s * 17) % 256) / 255),
+    ),
+  });
+
+/** Decoding + validating that body inside the runtime: JSON.parse + zod, and the fast path + zod. */
+export const decodeTime = (server: LocalServer) =>
+  getJson<DecodeTime>(`${server.url}/__bench/decode?iters=${RUN_ITERS[64]}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: decodeBody(),
+  });
+
+/** GET /healthz, sequentially: the runtime's cost of a request that runs no model. */
+export async function trivialLatency(url: string, count: number): Promise<Latency> {
+  for (let i = 0; i < 3; i++) await getJson(url);
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    await getJson(url);
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: quantile(times, 0.5), p99: quantile(times, 0.99), rps: Number.NaN };
+}
 
 export interface SessionBench {
   createMs: number;

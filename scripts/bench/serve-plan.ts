@@ -22,6 +22,8 @@ export interface Plan {
   lazyModel: { task: Task; model: string };
   /** The largest served model: the one whose session creation costs most. */
   biggest: string;
+  /** Served image models with an int8 variant (manifest variants.q8). */
+  quantized: string[];
 }
 
 export function measurementPlan(bundle: BundledModels, served: readonly string[]): Plan {
@@ -47,8 +49,12 @@ export function measurementPlan(bundle: BundledModels, served: readonly string[]
   if (lazyName === undefined) throw new Error('no served model outside the defaults to time a lazy session');
   const onnxSize = (name: string) => statSync(join('models', name, 'model.onnx')).size;
   const biggest = names.toSorted((a, b) => onnxSize(b) - onnxSize(a))[0]!;
+  const quantized = names.filter(
+    (name) => (models[name]!.manifest as { variants?: { q8?: unknown } }).variants?.q8 !== undefined,
+  );
   return {
     names,
+    quantized,
     notBundled,
     endpoints,
     skipped,

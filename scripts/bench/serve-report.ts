@@ -1,9 +1,14 @@
 // The serving benchmark's section of BENCHMARKS.md, from what one run measured: cold starts, the
 // cold-start ideas, in-runtime session.run, HTTP per endpoint, and the bundle and asset sizes.
+
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { opTypesOf } from '../make-warmup-graph';
 import {
   type ColdKey,
   type ColdStart,
+  type DecodeTime,
   type Latency,
   median,
   medianColdStart,
@@ -28,15 +33,28 @@ export interface Measured {
   sessions: ReadonlyMap<string, SessionBench | string>;
   /** By "side model batch". */
   runs: ReadonlyMap<string, RunTime>;
-  /** By "side task batch". */
+  /** By "side task batch" (and "side healthz"); sides: worker (wrangler dev), miniflare, node. */
   latencies: ReadonlyMap<string, Latency>;
+  /** Decoding a batch-64 JSON request inside the runtime, by side (miniflare, node). */
+  decodes: ReadonlyMap<string, DecodeTime>;
   bundle: ReturnType<typeof bundleSize>;
   assets: ReturnType<typeof assetSizes>;
 }
 
 export function serveReport(measured: Measured): string[] {
-  const { plan, coldSamples, startup, original, variants, sessions, runs, latencies, bundle, assets } =
-    measured;
+  const {
+    plan,
+    coldSamples,
+    startup,
+    original,
+    variants,
+    sessions,
+    runs,
+    latencies,
+    decodes,
+    bundle,
+    assets,
+  } = measured;
   const { names, notBundled, endpoints, skipped, coldModel, lazyModel, biggest } = plan;
   const cold = {
     worker: medianColdStart(coldSamples.worker),
@@ -164,21 +182,39 @@ export function serveReport(measured: Measured): string[] {
       'blocked NCHWc layout), while WebAssembly SIMD is 128 bits wide, a quarter of AVX-512.',
   );
   lines.push('');
+  lines.push(...quantizedLines(measured));
   lines.push('### HTTP per endpoint (JSON in and out)');
   lines.push('');
   lines.push(
-    '| endpoint | model | batch | worker p50 / p99 (ms) | worker req/s | Node p50 / p99 (ms) | Node req/s | p50 worker / Node |',
+    'The worker twice: under `wrangler dev`, whose proxy every request crosses, and under Miniflare directly ' +
+      '(`scripts/bench/miniflare-server.ts`: the script `wrangler deploy --dry-run` bundles, in workerd, requests ' +
+      "straight to workerd's socket), which is what the runtime itself costs. `GET /healthz` runs no model: the " +
+      'per-request overhead alone.',
   );
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|');
+  lines.push('');
+  lines.push(
+    '| endpoint | model | batch | wrangler dev p50 / p99 (ms) | Miniflare p50 / p99 (ms) | Miniflare req/s | Node p50 / p99 (ms) | Node req/s | p50 Miniflare / Node |',
+  );
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  const health = (side: string) => latencies.get(`${side} healthz`);
+  const [hw, hm, hn] = [health('worker'), health('miniflare'), health('node')];
+  if (hw && hm && hn) {
+    lines.push(
+      `| GET /healthz | – | – | ${fmt(hw.p50)} / ${fmt(hw.p99)} | ${fmt(hm.p50)} / ${fmt(hm.p99)} | – | ${fmt(hn.p50)} / ${fmt(hn.p99)} | – | ${ratio(hm.p50, hn.p50)} |`,
+    );
+  }
   for (const { task, model } of endpoints) {
     for (const n of [1, 64] as const) {
       const a = latencies.get(`worker ${task} ${n}`)!;
+      const m = latencies.get(`miniflare ${task} ${n}`)!;
       const b = latencies.get(`node ${task} ${n}`)!;
       lines.push(
-        `| /v1/${task} | ${model} | ${n} | ${fmt(a.p50)} / ${fmt(a.p99)} | ${fmt(a.rps, 0)} | ${fmt(b.p50)} / ${fmt(b.p99)} | ${fmt(b.rps, 0)} | ${ratio(a.p50, b.p50)} |`,
+        `| /v1/${task} | ${model} | ${n} | ${fmt(a.p50)} / ${fmt(a.p99)} | ${fmt(m.p50)} / ${fmt(m.p99)} | ${fmt(m.rps, 0)} | ${fmt(b.p50)} / ${fmt(b.p99)} | ${fmt(b.rps, 0)} | ${ratio(m.p50, b.p50)} |`,
       );
     }
   }
+  lines.push('');
+  lines.push(...decodeLines(decodes, latencies));
   if (notBundled.length > 0) {
     lines.push(
       '',
@@ -215,4 +251,77 @@ export function serveReport(measured: Measured): string[] {
       'Cloudflare allows 20,000 files (Free) of up to 25 MiB each).',
   );
   return lines;
+}
+
+/** Served image models with an int8 variant: sizes, and session.run at batch 1 and 64 against fp32. */
+function quantizedLines({ plan, runs }: Measured): string[] {
+  if (plan.quantized.length === 0) return [];
+  const isConv = (name: string) =>
+    opTypesOf(new Uint8Array(readFileSync(join('models', name, 'model.onnx')))).has('Conv');
+  const manifest = (name: string) =>
+    JSON.parse(readFileSync(join('models', name, 'manifest.json'), 'utf8')) as {
+      onnx: { bytes: number };
+      variants: { q8: { onnx: { bytes: number } } };
+    };
+  const lines = [
+    '### int8 variants (`dtype: "q8"`): size and `session.run`',
+    '',
+    '`npm run models:quantize` writes them; `GET /__bench/run?dtype=q8` times them like the float graphs above. ' +
+      'The target of issue 16: q8 in the worker at batch 64 within 2× of onnxruntime-node in fp32, for every model ' +
+      'with convolutions.',
+    '',
+    '| model | conv | fp32 size | q8 size | size q8 / fp32 | batch | worker fp32 (ms) | worker q8 (ms) | wasm on Node q8 (ms) | Node fp32 (ms) | worker q8 / fp32 | **worker q8 / Node fp32** |',
+    '|---|:---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  const verdicts: string[] = [];
+  for (const name of plan.quantized) {
+    const m = manifest(name);
+    const conv = isConv(name);
+    for (const n of [1, 64] as const) {
+      const fp32 = runs.get(`worker ${name} ${n}`);
+      const q8 = runs.get(`worker ${name} ${n} q8`);
+      const web = runs.get(`web ${name} ${n} q8`);
+      const node = runs.get(`node ${name} ${n}`);
+      if (!fp32 || !q8 || !node) continue;
+      lines.push(
+        `| ${name} | ${conv ? 'yes' : ''} | ${mib(m.onnx.bytes)} | ${mib(m.variants.q8.onnx.bytes)} | ${ratio(m.variants.q8.onnx.bytes, m.onnx.bytes)} | ${n} | ${fmt(fp32.meanMs, 3)} | ${fmt(q8.meanMs, 3)} | ${web ? fmt(web.meanMs, 3) : '–'} | ${fmt(node.meanMs, 3)} | ${ratio(q8.meanMs, fp32.meanMs)} | ${ratio(q8.meanMs, node.meanMs)} |`,
+      );
+      if (conv && n === 64)
+        verdicts.push(
+          `${name} ${ratio(q8.meanMs, node.meanMs)}${q8.meanMs <= 2 * node.meanMs ? '' : ' (missed)'}`,
+        );
+    }
+  }
+  lines.push('');
+  lines.push(
+    `Conv models at batch 64, worker q8 / onnxruntime-node fp32 (target ≤ 2×): ${verdicts.join(', ')}.`,
+  );
+  lines.push('');
+  return lines;
+}
+
+/** Decoding and validating one batch-64 JSON request, inside each runtime, against the request's p50. */
+function decodeLines(
+  decodes: ReadonlyMap<string, DecodeTime>,
+  latencies: ReadonlyMap<string, Latency>,
+): string[] {
+  const [mf, node] = [decodes.get('miniflare'), decodes.get('node')];
+  if (!mf || !node) return [];
+  const embed = (side: string) => latencies.get(`${side} embed 64`)?.p50 ?? Number.NaN;
+  return [
+    '### Request decoding at batch 64',
+    '',
+    `\`POST /__bench/decode\`: a batch-64 image request as a canvas-drawing client sends it (64 × 784 doubles k/255, ` +
+      `${(mf.bytes / 1e6).toFixed(2)} MB of JSON), decoded and validated inside the runtime, mean of the iterations. ` +
+      'The ordinary path is JSON.parse and the zod schema; the fast path (worker/http/image-batch-json.ts) reads ' +
+      'the numbers straight into Float32Arrays and leaves the structure to the same schema.',
+    '',
+    '| runtime | JSON.parse + zod (ms) | fast path + zod (ms) | fast / ordinary | /v1/embed batch 64 p50 (ms) |',
+    '|---|---:|---:|---:|---:|',
+    `| worker (Miniflare) | ${fmt(mf.ordinary.meanMs, 2)} | ${fmt(mf.fast.meanMs, 2)} | ${ratio(mf.fast.meanMs, mf.ordinary.meanMs)} | ${fmt(embed('miniflare'))} |`,
+    `| Node | ${fmt(node.ordinary.meanMs, 2)} | ${fmt(node.fast.meanMs, 2)} | ${ratio(node.fast.meanMs, node.ordinary.meanMs)} | ${fmt(embed('node'))} |`,
+    '',
+    "workerd's clock advances in whole milliseconds, so its figures are means of coarse readings.",
+    '',
+  ];
 }

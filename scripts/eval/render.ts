@@ -14,11 +14,16 @@ export interface ReportParts {
   notes: readonly string[];
   /** The quality-targets table. */
   targets: readonly string[];
+  /**
+   * Whole sections after the datasets' tables, as Markdown lines (the int8 variants:
+   * ./quantized-section.ts; nearest neighbours: ./neighbors-section.ts).
+   */
+  sections?: readonly string[];
 }
 
 export function renderReport(
   run: EvalRun,
-  { rows, pictures, charts, textSections, notes, targets }: ReportParts,
+  { rows, pictures, charts, textSections, notes, targets, sections = [] }: ReportParts,
 ): string {
   const pics = Object.entries(pictures)
     .filter(([, p]) => p.length)
@@ -37,6 +42,7 @@ export function renderReport(
     '',
     ...targets,
     ...datasetSections(run, rows),
+    ...sections,
     ...(textSections.length ? ['## Text (fortunes corpus)', '', ...textSections] : []),
     '## Pictures',
     '',

@@ -12,7 +12,7 @@ const images = digits.digits.slice(0, 3).map((digit) => digit.pixels);
 let server: LocalServer;
 let pretext: PretextClient;
 /** The committed models the worker bundles and serves, with their tasks (from GET /v1/models). */
-let served: { name: string; tasks: readonly Task[] }[] = [];
+let served: { name: string; tasks: readonly Task[]; variants?: { q8?: unknown } }[] = [];
 
 beforeAll(async () => {
   server = await startWrangler();
@@ -49,6 +49,16 @@ describe('the typed client against wrangler dev', () => {
     expect(answer.model).toBe(model);
     expect(answer.embeddings).toHaveLength(3);
     expect(answer.embeddings[0]).toHaveLength(answer.dims);
+  });
+
+  it("embed() with dtype 'q8' answers from a model's int8 variant, typed as such", async (context) => {
+    const model = served.find((m) => m.tasks.includes('embed') && m.variants?.q8 !== undefined)?.name;
+    if (model === undefined) return context.skip('no committed model has an int8 variant yet');
+    const answer = await pretext.embed(images, { model, dtype: 'q8' });
+    const dtype: 'fp32' | 'q8' = answer.dtype;
+    expect([answer.model, dtype]).toEqual([model, 'q8']);
+    const error = await pretext.embed(images, { model, dtype: 'q4' as 'q8' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 400, code: 'invalid_input', issues: [{ path: 'dtype' }] });
   });
 
   forTask('reconstruct', async (model) => {
@@ -103,6 +113,21 @@ describe('the typed client against wrangler dev', () => {
     const answer = await pretext.textEmbed(['a sentence', 'another one'], { model });
     expect(answer.embeddings).toHaveLength(2);
     expect(answer.embeddings[0]).toHaveLength(answer.dims);
+  });
+
+  forTask('neighbors', async (model) => {
+    const answer = await pretext.neighbors(images, { model, k: 4 });
+    expect(answer.neighbors.map((found) => found.length)).toEqual([4, 4, 4]);
+    const [nearest] = answer.neighbors[0]!;
+    const item = await pretext.referenceItem(model, nearest!.index);
+    expect(item).toMatchObject({ model, index: nearest!.index, label: nearest!.label });
+    expect(item.image).toHaveLength(784);
+    const error = await pretext.neighbors(images, { model, k: 0 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 400, code: 'invalid_input', message: 'k must be at least 1' });
+    // The dtype option reaches /v1/neighbors as it reaches the other image endpoints, typed in the answer.
+    const q8 = await pretext.neighbors(images, { model, k: 1, dtype: 'q8' });
+    const dtype: 'fp32' | 'q8' = q8.dtype;
+    expect(dtype).toBe('q8');
   });
 
   it('throws one PretextApiError with the status, code and message of the error body', async () => {

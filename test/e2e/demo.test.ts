@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Manifest } from '../../worker/contract/manifest';
 import {
   CHROMIUM,
   drawStroke,
@@ -40,6 +41,13 @@ const ZIGZAG: [number, number][] = [
   [0.35, 0.75],
   [0.72, 0.78],
 ];
+
+interface SimilarItems {
+  set: string;
+  k: number;
+  leftOut: number | null;
+  rows: Record<string, { index: number; label: string; score: number }[]>;
+}
 
 const outputsOf = (page: Page) => page.evaluate(() => window.__pretext.outputs as Record<string, unknown>);
 const panelsOf = (page: Page) => page.evaluate(() => window.__pretext.panels);
@@ -110,9 +118,50 @@ describe.skipIf(!HAS_CHROMIUM)('the demo page', () => {
       expect(shown.image).toEqual((answer['images'] as number[][])[0]);
       expect(shown.mse).toBe((answer['mse'] as number[])[0]);
     }
+    // Similar items: each model's row is the API's answer for the drawn image, under the pixels row.
+    const similar = outputs['neighbors'] as SimilarItems;
+    expect(similar).toMatchObject({ set: 'mnist', leftOut: null });
+    expect(Object.keys(similar.rows)[0]).toBe('pixels');
+    for (const [model, shown] of Object.entries(similar.rows).slice(1)) {
+      const answer = await post('/v1/neighbors', { model, images: [image], k: similar.k });
+      expect(shown).toEqual((answer['neighbors'] as unknown[][])[0]);
+    }
+    expect(await page.locator('[data-panel="neighbors"] .neighbor-row figure').count()).toBe(
+      Object.values(similar.rows).flat().length,
+    );
     await expect.poll(() => page.locator('#status').getAttribute('data-where')).toBe('api');
     expect(await page.locator('#status').textContent()).toMatch(/Ran on the API: \d+ requests, [\d.]+ ms/);
     expect(page.url()).toContain('img=d%3A'); // the drawing is in the link
+    await page.close();
+  });
+
+  it('shows the similar items of a gallery image per embedding, itself left out, and switches sets', async () => {
+    const page = await openDemo(chromium.context, worker.url, '/?img=fashion-mnist%3A0&panel=neighbors');
+    const similar = (await outputsOf(page))['neighbors'] as SimilarItems;
+    expect(similar).toMatchObject({ set: 'fashion-mnist', leftOut: 0, k: 8 });
+    const models = (await (await fetch(`${worker.url}/v1/models`)).json()) as { models: Manifest[] };
+    const indexed = models.models
+      .filter((m) => m.dataset.name === 'fashion-mnist' && m.reference)
+      .map((m) => m.name);
+    expect(Object.keys(similar.rows)).toEqual(['pixels', ...indexed]);
+    const image = await page.evaluate(() => window.__pretext.image());
+    for (const model of indexed) {
+      const answer = await post('/v1/neighbors', { model, images: [image], k: similar.k + 1 });
+      const expected = (answer['neighbors'] as { index: number }[][])[0]!
+        .filter((n) => n.index !== 0)
+        .slice(0, 8);
+      expect(similar.rows[model]).toEqual(expected);
+    }
+    // Test image 0 is an ankle boot: most of its neighbours in every row are too, framed as its class.
+    expect(await page.locator('[data-panel="neighbors"] figure.same-class').count()).toBeGreaterThan(
+      (indexed.length + 1) * 4,
+    );
+    await page.getByLabel('Reference set').selectOption('mnist');
+    await idle(page);
+    expect(await page.evaluate(() => window.__pretext.state().reference)).toBe('mnist');
+    expect(page.url()).toContain('ref=mnist');
+    const digits = (await outputsOf(page))['neighbors'] as SimilarItems;
+    expect(digits).toMatchObject({ set: 'mnist', leftOut: null });
     await page.close();
   });
 

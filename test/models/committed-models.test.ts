@@ -1,11 +1,15 @@
 // The committed models are what the worker serves: each must pass the manifest schema, match the sha256
-// of every file it names (graph, generator graph, vocabulary), be listed in models/index.json, and still
-// compute what its manifest says it does.
+// of every file it names (graphs, int8 variants, vocabulary), be listed in models/index.json, and still
+// compute what its manifest says it does. The int8 variant and the reference index are demanded of exactly
+// the models `npm run models:quantize -- --all` and `npm run models:index -- --all` make them for (the same
+// rules, imported), so a model added to models/index.json is held to them without editing this file.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { quantizable } from '../../scripts/models-quantize';
+import { indexable } from '../../scripts/reference/build';
 import { ManifestSchema, ModelIndexSchema } from '../../worker/contract/manifest';
 import { taskOutputProblems } from '../../worker/contract/task-outputs';
 import { Tokenizer } from '../../worker/contract/tokenizer';
@@ -62,6 +66,30 @@ describe.each(index.models)('committed model %s', (name) => {
       const result = await session.run({ [latent.name]: z });
       expect(result[output.name]!.dims).toEqual([2, ...output.shape]);
       await session.release();
+    });
+  }
+
+  if (quantizable(manifest) === undefined) {
+    it('has an int8 variant of its current graphs that loads with the declared outputs', async () => {
+      // The schema already refuses a variant made from another model.onnx; a retrained model has none.
+      const q8 = manifest.variants?.q8;
+      expect(q8, 'no q8 variant: run npm run models:quantize -- --all').toBeDefined();
+      const session = await ort.InferenceSession.create(readFileSync(join('models', name, q8!.onnx.file)));
+      const x = new ort.Tensor('float32', new Float32Array(2 * 784).fill(0.25), [2, 784]);
+      const result = await session.run({ [manifest.input.name]: x });
+      for (const out of Object.values(manifest.outputs)) {
+        expect(result[out.name]!.dims).toEqual([2, ...out.shape]);
+      }
+      await session.release();
+    });
+  }
+
+  if (indexable(manifest) === undefined) {
+    it('has a reference index built by its current graph, and serves task "neighbors"', () => {
+      // The schema already refuses an index embedded by another model.onnx; a retrained model has none.
+      expect(manifest.reference, 'no reference index: run npm run models:index -- --all').toBeDefined();
+      expect(manifest.reference!.embeddedBy).toBe(manifest.onnx.sha256);
+      expect(manifest.tasks).toContain('neighbors');
     });
   }
 

@@ -69,6 +69,10 @@ describe('npm run eval -- --quick', () => {
     expect(report).toMatch(/\| pixels \(mnist\) \| 0\.\d{3} \| 0\.\d{3} \|/);
     expect(report).toMatch(/\| tiny-ae \| 0\.\d{5} \| \d+\.\d{2} \|/); // reconstruction MSE and PSNR
     expect(report).toContain('*k-means on pixels* [DEC]');
+    // Nearest neighbours: pixels searched like an index; a model without one is named, with the command.
+    expect(report).toContain('## Nearest neighbours (`/v1/neighbors`)');
+    expect(report).toMatch(/\| pixels \| 784 \| \d+ KiB \| 0\.\d{3} \| (0\.\d{3}|1\.000) \| \d+\.\d{2} \|/);
+    expect(report).toContain('| tiny-ae (no index: npm run models:index -- tiny-ae) | 32 |');
     expect(report).toContain('](reports/reconstructions-tiny-ae.png)');
     for (const picture of [
       'reconstructions-tiny-ae.png',

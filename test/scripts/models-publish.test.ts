@@ -30,6 +30,12 @@ function modelCopy(edit: (manifest: Record<string, unknown>) => void = () => {})
   return dir;
 }
 
+/** For tests of the graph alone: the manifest without the reference index built by the original graph. */
+function withoutIndex(manifest: Record<string, unknown>): void {
+  delete manifest['reference'];
+  manifest['tasks'] = (manifest['tasks'] as string[]).filter((task) => task !== 'neighbors');
+}
+
 async function refusal(promise: Promise<unknown>): Promise<string[]> {
   const error = await promise.then(
     () => undefined,
@@ -50,7 +56,26 @@ describe('validateModel', () => {
       max: { mse: 0.02 },
     });
     expect(manifest.name).toBe(NAME);
-    expect(files.map((f) => f.file)).toEqual(['model.onnx', 'manifest.json']);
+    expect(files.map((f) => f.file)).toEqual([
+      'model.onnx',
+      'model.q8.onnx',
+      'reference-vectors.bin',
+      'reference-labels.bin',
+      'reference-images.bin.gz',
+      'manifest.json',
+    ]);
+  });
+
+  it('refuses reference files that match their sha256 but not what the manifest says', async () => {
+    const labels = new Uint8Array(2004).fill(10);
+    const dir = modelCopy((m) => {
+      const reference = m['reference'] as { labels: { sha256: string } };
+      reference.labels.sha256 = sha256Hex(labels);
+    });
+    writeFileSync(join(dir, 'reference-labels.bin'), labels);
+    expect(await refusal(validateModel(NAME, dir))).toEqual([
+      'reference-labels.bin does not hold what the manifest says: it has class 10 in row 0, but there are 10 classes',
+    ]);
   });
 
   it('refuses a manifest that fails the schema, saying where', async () => {
@@ -79,7 +104,9 @@ describe('validateModel', () => {
   it('refuses bytes that onnxruntime-node cannot load, even with a matching sha256', async () => {
     const garbage = new TextEncoder().encode('this is not an ONNX graph');
     const dir = modelCopy((m) => {
+      withoutIndex(m);
       m['onnx'] = { ...(m['onnx'] as object), sha256: sha256Hex(garbage), bytes: garbage.byteLength };
+      delete m['variants']; // made from the real model.onnx, which this replaces
     });
     writeFileSync(join(dir, 'model.onnx'), garbage);
     const [problem] = await refusal(validateModel(NAME, dir));
@@ -88,12 +115,31 @@ describe('validateModel', () => {
 
   it('refuses a graph whose outputs do not have the declared shapes', async () => {
     const dir = modelCopy((m) => {
+      withoutIndex(m);
       const outputs = m['outputs'] as Record<string, { shape: number[] }>;
       outputs['embedding']!.shape = [16];
     });
     expect(await refusal(validateModel(NAME, dir))).toEqual([
       'model.onnx output "embedding" has shape [16, 32], the manifest declares [16, 16]',
+      'model.q8.onnx output "embedding" has shape [16, 32], the manifest declares [16, 16]',
     ]);
+  });
+
+  it('checks an int8 variant like any other graph: its sha256, and that it loads', async () => {
+    const corrupted = modelCopy();
+    writeFileSync(join(corrupted, 'model.q8.onnx'), 'not the variant');
+    const [problem] = await refusal(validateModel(NAME, corrupted));
+    expect(problem).toMatch(
+      /^the sha256 of model\.q8\.onnx is [0-9a-f]{64}, but the manifest says [0-9a-f]{64}$/,
+    );
+    const garbage = new TextEncoder().encode('this is not an ONNX graph either');
+    const unloadable = modelCopy((m) => {
+      const q8 = (m['variants'] as { q8: { onnx: object } }).q8;
+      q8.onnx = { ...q8.onnx, sha256: sha256Hex(garbage), bytes: garbage.byteLength };
+    });
+    writeFileSync(join(unloadable, 'model.q8.onnx'), garbage);
+    const [loadProblem] = await refusal(validateModel(NAME, unloadable));
+    expect(loadProblem).toMatch(/^onnxruntime-node cannot load model\.q8\.onnx: /);
   });
 
   it('refuses metrics past the thresholds, and a threshold on a metric the manifest lacks', async () => {
@@ -219,6 +265,16 @@ describe('publish and roll back against wrangler dev', () => {
     return response.headers.get('x-model-version');
   };
 
+  const neighborsVersion = async () => {
+    const response = await fetch(`${url}/v1/neighbors`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: NAME, images: [Array.from({ length: 784 }, () => 0.5)], k: 2 }),
+    });
+    expect(response.status).toBe(200);
+    return response.headers.get('x-model-version');
+  };
+
   it('serves v2 after publishing it, and v1 again after a rollback', async () => {
     const client = new AdminClient(url, TOKEN);
     for (const version of ['1.1.0', '2.0.0']) {
@@ -229,8 +285,10 @@ describe('publish and roll back against wrangler dev', () => {
       expect((await publishModel(client, model)).version).toBe(version);
     }
     expect(await embedVersion()).toBe('2.0.0');
+    expect(await neighborsVersion()).toBe('2.0.0'); // the reference index was published with the graph
     expect(await rollback(client, NAME)).toEqual({ model: NAME, current: '1.1.0', previous: '2.0.0' });
     expect(await embedVersion()).toBe('1.1.0');
+    expect(await neighborsVersion()).toBe('1.1.0');
     // A wrong token changes nothing.
     await expect(new AdminClient(url, 'wrong').moveCurrent(NAME, '2.0.0')).rejects.toThrow(
       /403: The admin token is not valid/,

@@ -11,7 +11,7 @@ import {
   ADMIN_TOKEN as TOKEN,
   upload,
 } from './r2-support';
-import { bundledGraph, bundledManifest, digits, jsonInit, statusAndBody } from './support';
+import { bundledGraph, bundledManifest, digits, graphOnly, jsonInit, statusAndBody } from './support';
 
 const NAME = 'mnist-mlp-ae';
 const V1 = '1.1.0';
@@ -83,7 +83,7 @@ describe('admin access', () => {
     const app = isolate();
     const bodies: string[] = [];
     for (const response of [
-      await publishVersion(app, { ...bundledManifest(NAME), version: V1 }, { 'model.onnx': onnx }),
+      await publishVersion(app, { ...graphOnly(bundledManifest(NAME)), version: V1 }, { 'model.onnx': onnx }),
       await app.fetch(`/admin/models/${NAME}/versions`, admin()),
       await upload(app, NAME, V2, 'model.onnx', onnx, '0'.repeat(64)),
       await app.fetch(`/admin/models/${NAME}/versions`, admin({}, `${TOKEN}-wrong`)),
@@ -135,7 +135,7 @@ describe('API keys and rate limiting', () => {
       key = `key-${crypto.randomUUID()}`;
       other = `key-${crypto.randomUUID()}`;
       const app = isolate({ bindings: { API_KEYS: `${key},${other}` } });
-      send = (k: string) => app.fetch('/v1/models', { headers: { 'x-api-key': k } });
+      send = async (k: string) => app.fetch('/v1/models', { headers: { 'x-api-key': k } });
       statuses = [];
       const started = minute();
       for (let i = 0; i < 101; i++) statuses.push((await send(key)).status);

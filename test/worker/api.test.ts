@@ -1,7 +1,8 @@
 // The HTTP API end to end inside workerd, through the deployed worker and its bundled models.
-import { exports } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../worker/contract/manifest';
+import { API_REFERENCE_SCRIPT } from '../../worker/routes/docs-script';
 import { bundledModels } from '../../worker/store/bundled-models.generated';
 import encoded from './fixtures/encoded.json';
 import { ANGLES, indexOfMax, PERMUTATIONS, turnCounterClockwise, unshuffle } from './geometry';
@@ -68,7 +69,35 @@ describe('GET /healthz', () => {
       readMs: expect.any(Number),
       sha256Ms: expect.any(Number),
       createMs: expect.any(Number),
+      chargedBytes: 2 * manifest.onnx.bytes + 256 * 1024,
+      heapGrowthBytes: expect.any(Number),
     });
+  });
+
+  it("reports ORT's WebAssembly heap and the reference data against the memory budget of wrangler.toml", async () => {
+    type Memory = Record<'budgetBytes' | 'reservedBytes' | 'chargedBytes' | 'wasmHeapBytes', number> & {
+      references: { budgetBytes: number; chargedBytes: number };
+    };
+    const { memory } = await (await fetchApi('/healthz')).json<{ memory: Memory }>();
+    expect(memory).toEqual({
+      budgetBytes: 64 * 2 ** 20,
+      reservedBytes: 32 * 2 ** 20,
+      chargedBytes: expect.any(Number),
+      wasmHeapBytes: expect.any(Number),
+      evictions: expect.any(Number),
+      references: {
+        budgetBytes: 12 * 2 ** 20,
+        chargedBytes: expect.any(Number),
+        evictions: expect.any(Number),
+        indexes: expect.any(Array),
+        files: expect.any(Array),
+      },
+    });
+    expect(memory.wasmHeapBytes).toBeGreaterThanOrEqual(16 * 2 ** 20); // ORT's initial memory
+    expect(memory.chargedBytes).toBeLessThanOrEqual(
+      memory.budgetBytes - memory.reservedBytes - memory.references.budgetBytes,
+    );
+    expect(memory.wasmHeapBytes + memory.references.chargedBytes).toBeLessThanOrEqual(memory.budgetBytes);
   });
 });
 
@@ -236,13 +265,16 @@ describe('GET /openapi.json and /docs', () => {
         '/v1/text/fill-mask',
         '/v1/text/unshuffle',
         '/v1/text/embed',
+        '/v1/neighbors',
+        '/v1/models/{name}/reference/{index}',
       ].sort(),
     );
     const embed = document.paths['/v1/embed']!['post']!;
     expect(embed.requestBody?.required).toBe(true);
     expect(Object.keys(embed.requestBody!.content)).toEqual(['application/json', 'application/octet-stream']);
     const request = document.components.schemas['ImageBatchRequest']!;
-    expect(Object.keys(request.properties!)).toEqual(['model', 'images']);
+    expect(Object.keys(request.properties!)).toEqual(['model', 'dtype', 'images']);
+    expect(request.properties!['dtype']).toMatchObject({ enum: ['fp32', 'q8'] });
     expect(request.required).toEqual(['images']);
     expect(JSON.stringify(request.properties!['images'])).toContain('"minItems":784');
   });
@@ -251,7 +283,16 @@ describe('GET /openapi.json and /docs', () => {
     const response = await fetchApi('/docs');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await response.text()).toContain('/openapi.json');
+    const html = await response.text();
+    expect(html).toContain('/openapi.json');
+    // Its script is ours, served from the static assets at the version package.json pins: no CDN.
+    const scripts = [...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => m[1]);
+    expect(scripts).toEqual([API_REFERENCE_SCRIPT]);
+    expect(API_REFERENCE_SCRIPT).toMatch(/^\/api-reference\/scalar-api-reference-\d+\.\d+\.\d+\.js$/);
+    expect(html).not.toMatch(/https?:\/\//);
+    const script = await env.ASSETS.fetch(new Request(`https://assets.invalid${API_REFERENCE_SCRIPT}`));
+    expect(script.status).toBe(200);
+    expect((await script.text()).length).toBeGreaterThan(1_000_000);
   });
 });
 

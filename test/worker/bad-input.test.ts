@@ -214,7 +214,10 @@ const BAD_IMAGES: [name: string, body: unknown, issue: { path: string; message: 
   ],
 ];
 
-describe.each(IMAGE_ENDPOINTS)('bad images on $path → 400 naming what and where', ({ path }) => {
+// /v1/neighbors takes the same images (and `k`, tested in neighbors.test.ts).
+const IMAGE_PATHS = [...IMAGE_ENDPOINTS.map(({ path }) => ({ path })), { path: '/v1/neighbors' }];
+
+describe.each(IMAGE_PATHS)('bad images on $path → 400 naming what and where', ({ path }) => {
   it.each(BAD_IMAGES)('%s', async (_, body, issue) => {
     const result = (await post(path, body)) as {
       status: number;

@@ -44,8 +44,18 @@ const anyJson = fc.oneof(
   fc.string(),
 );
 
+const neighborsBody = fc.record(
+  {
+    model: fc.oneof(fc.constant('mnist-mlp-ae'), fc.constant('fmnist-kmeans'), fc.string(), fc.anything()),
+    images: fc.array(nearlyImage, { maxLength: 3 }),
+    k: fc.oneof(fc.integer({ min: -2, max: 102 }), fc.double(), fc.anything()),
+  },
+  { requiredKeys: [] },
+);
+
 const ENDPOINTS = [
   ...IMAGE_ENDPOINTS.map(({ path }) => ({ path, body: imageBody })),
+  { path: '/v1/neighbors', body: neighborsBody },
   { path: '/v1/generate', body: generateBody },
 ];
 

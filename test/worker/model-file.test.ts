@@ -21,6 +21,14 @@ describe('GET /v1/models/:name/:file', () => {
     expect(await sha256Hex(bytes)).toBe(manifest.onnx.sha256);
   });
 
+  it('should return the int8 variant like any other graph of the model', async () => {
+    const q8 = manifest.variants!.q8!.onnx;
+    const response = await fetchApi(`/v1/models/${name}/${q8.file}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('etag')).toBe(`"${q8.sha256}"`);
+    expect(await sha256Hex(await response.arrayBuffer())).toBe(q8.sha256);
+  });
+
   it('should return 304 when If-None-Match holds the sha256', async () => {
     const response = await fetchApi(`/v1/models/${name}/${manifest.onnx.file}`, {
       headers: { 'If-None-Match': `"${manifest.onnx.sha256}"` },
@@ -35,9 +43,17 @@ describe('GET /v1/models/:name/:file', () => {
     expect(result.body).toEqual({
       error: {
         code: 'not_found',
-        message: `Model "${name}" has no file "manifest.json"; its files: ${manifest.onnx.file}${
-          manifest.generator ? `, ${manifest.generator.file}` : ''
-        }`,
+        message: `Model "${name}" has no file "manifest.json"; its files: ${[
+          manifest.onnx,
+          manifest.generator,
+          manifest.variants?.q8?.onnx,
+          manifest.variants?.q8?.generator,
+          manifest.reference?.vectors,
+          manifest.reference?.labels,
+          manifest.reference?.images,
+        ]
+          .flatMap((file) => (file ? [file.file] : []))
+          .join(', ')}`,
       },
     });
   });

@@ -15,7 +15,7 @@ import {
   publishVersion,
   upload as uploadFile,
 } from './r2-support';
-import { bundledGraph, bundledManifest, digits, jsonInit, statusAndBody } from './support';
+import { bundledGraph, bundledManifest, digits, graphOnly, jsonInit, statusAndBody } from './support';
 
 const NAME = 'mnist-mlp-ae';
 const V1 = '1.1.0';
@@ -33,7 +33,7 @@ beforeEach(() => {
 const isolate = (options: { ttlMs?: number } = {}) => isolateOver({ layout, ...options });
 
 function manifestFor(version: string, changes: Partial<Manifest> = {}): Manifest {
-  return { ...bundledManifest(NAME), version, ...changes };
+  return { ...graphOnly(bundledManifest(NAME)), version, ...changes };
 }
 
 const upload = (app: Isolate, version: string, file: string, body: ArrayBuffer | string, sha?: string) =>

@@ -59,6 +59,19 @@ describe('ModelSession', () => {
   });
 });
 
+describe('ModelSession maxRows', () => {
+  it('runs a batch a few rows at a time and stitches the outputs into the answer of one run', async () => {
+    const session = await wasmRuntime().createSession(intactOnnx);
+    const data = Float32Array.from({ length: 10 * 784 }, (_, i) => ((i * 31) % 97) / 97);
+    const whole = await session.run({ x: { data, dims: [10, 784] } });
+    const chunked = await session.run({ x: { data, dims: [10, 784] } }, { maxRows: 3 });
+    for (const name of Object.keys(whole)) {
+      expect(chunked[name]!.dims).toEqual(whole[name]!.dims);
+      expect(Array.from(chunked[name]!.data)).toEqual(Array.from(whole[name]!.data));
+    }
+  });
+});
+
 describe('SessionCache', () => {
   it('creates once for concurrent callers', async () => {
     const cache = new SessionCache<number>();

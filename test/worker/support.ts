@@ -20,6 +20,25 @@ export function bundledManifest(name: string): Manifest {
 }
 
 /**
+ * `manifest` without its reference index (and task "neighbors"): what a test publishes when it uploads the
+ * graphs but not the index files (a version is served only once every file its manifest names is there).
+ */
+export function withoutReference<M extends { tasks: readonly string[]; reference?: unknown }>(
+  manifest: M,
+): M {
+  const { reference: _reference, ...rest } = manifest;
+  return { ...rest, tasks: manifest.tasks.filter((task) => task !== 'neighbors') } as unknown as M;
+}
+
+/** `manifest` with its float graph alone: without its int8 variants and without its reference index. */
+export function graphOnly<M extends { tasks: readonly string[]; reference?: unknown; variants?: unknown }>(
+  manifest: M,
+): M {
+  const { variants: _variants, ...rest } = withoutReference(manifest);
+  return rest as M;
+}
+
+/**
  * 16 test-split images of the dataset `manifest` was trained on (scripts/make-fixtures.ts), each pixel
  * the exact float32 the API computes with, so an answer's images compare equal to pixels moved exactly.
  */

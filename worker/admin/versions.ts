@@ -44,7 +44,7 @@ export function checkVersionPath(version: string, file?: string): void {
     throw invalidInput([
       {
         path: 'params.file',
-        message: 'must be a file name ending in .onnx or .json (letters, digits, . _ -)',
+        message: 'must be a file name ending in .onnx, .json, .bin or .gz (letters, digits, . _ -)',
       },
     ]);
   }

@@ -7,6 +7,7 @@
 import type { ClientResponse } from 'hono/client';
 import { hc } from 'hono/client';
 import type { App } from '../app';
+import type { Dtype } from '../contract/manifest';
 import type { ErrorCode, Issue } from '../http/api-error';
 
 /** 784 numbers in [0, 1] (28×28 row-major, 1 = ink), or a base64 PNG/JPEG (plain or a data: URL). */
@@ -77,10 +78,17 @@ function toJsonImages(images: readonly Image[]): (number[] | string)[] {
   return images.map((image) => (typeof image === 'string' ? image : Array.from(image)));
 }
 
-/** Which model answers; omitted, the endpoint's default from models/index.json. */
+/**
+ * Which model answers (omitted: the endpoint's default from models/index.json) and in which precision:
+ * `dtype: 'q8'` runs its int8 variant (omitted: 'fp32'), as transformers.js's `dtype` option.
+ */
 export interface ModelChoice {
   model?: string;
+  dtype?: Dtype;
 }
+
+/** The text endpoints name a model only: text models have no int8 variant. */
+export type TextModelChoice = Omit<ModelChoice, 'dtype'>;
 
 export function createPretextClient(options: PretextClientOptions) {
   const api = hc<App>(options.baseUrl, {
@@ -88,9 +96,13 @@ export function createPretextClient(options: PretextClientOptions) {
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   });
   // The model goes in the JSON body; `?model=` is for application/octet-stream bodies.
-  const body = (images: readonly Image[], { model }: ModelChoice = {}) => ({
+  const body = (images: readonly Image[], { model, dtype }: ModelChoice = {}) => ({
     query: {},
-    json: { images: toJsonImages(images), ...(model === undefined ? {} : { model }) },
+    json: {
+      images: toJsonImages(images),
+      ...(model === undefined ? {} : { model }),
+      ...(dtype === undefined ? {} : { dtype }),
+    },
   });
   return {
     /** The raw hono RPC client, for what the functions below do not cover. */
@@ -123,16 +135,32 @@ export function createPretextClient(options: PretextClientOptions) {
     classify: (images: readonly Image[], choice?: ModelChoice) =>
       ok(api.v1.classify.$post(body(images, choice))),
     /** Masked-word prediction: the `top` likeliest words for each [MASK] in `text`. */
-    fillMask: (text: string, options: ModelChoice & { top?: number } = {}) =>
+    fillMask: (text: string, options: TextModelChoice & { top?: number } = {}) =>
       ok(api.v1.text['fill-mask'].$post({ json: { text, ...options } })),
     /** Word-order recovery: the most likely order of the words of `text`. */
-    unshuffle: (text: string, choice: ModelChoice = {}) =>
+    unshuffle: (text: string, choice: TextModelChoice = {}) =>
       ok(api.v1.text.unshuffle.$post({ json: { text, ...choice } })),
     /** Sentence embeddings: the mean of the text encoder's states over each text's words. */
-    textEmbed: (texts: readonly string[], choice: ModelChoice = {}) =>
+    textEmbed: (texts: readonly string[], choice: TextModelChoice = {}) =>
       ok(api.v1.text.embed.$post({ json: { texts: [...texts], ...choice } })),
+    /** The k (default 10, at most 100) reference items nearest to each image: index, label, cosine score. */
+    neighbors: (images: readonly Image[], { k, ...choice }: ModelChoice & { k?: number } = {}) =>
+      ok(
+        api.v1.neighbors.$post({
+          query: {},
+          json: { ...body(images, choice).json, ...(k === undefined ? {} : { k }) },
+        }),
+      ),
+    /** One item of a model's reference set (an `index` of neighbors()): its label and 784 pixels. */
+    referenceItem: (model: string, index: number) =>
+      ok(
+        api.v1.models[':name'].reference[':index'].$get(
+          { param: { name: model, index: String(index) } },
+          { headers: { accept: 'application/json' } },
+        ),
+      ),
   };
 }
 
 export type PretextClient = ReturnType<typeof createPretextClient>;
-export type { ErrorCode, Issue };
+export type { Dtype, ErrorCode, Issue };

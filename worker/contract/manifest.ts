@@ -2,6 +2,7 @@
 // (worker/store) reads them through it, so the two can never disagree about what a model is.
 import { z } from 'zod';
 import { IMAGE_PIXELS } from './image';
+import { MAX_REFERENCE_CLASSES, REFERENCE_ENCODING, referenceVectorsBytes } from './reference-index';
 
 /** What an exported graph can answer; each HTTP task endpoint needs one of these. */
 export const TASKS = [
@@ -16,6 +17,7 @@ export const TASKS = [
   'fill-mask',
   'unshuffle',
   'text-embed',
+  'neighbors',
 ] as const;
 export const TaskSchema = z.enum(TASKS);
 export type Task = z.infer<typeof TaskSchema>;
@@ -93,6 +95,39 @@ export const TextInputSpecSchema = z
 export const InputSpecSchema = z.discriminatedUnion('layout', [ImageInputSpecSchema, TextInputSpecSchema]);
 export type TextInputSpec = z.infer<typeof TextInputSpecSchema>;
 
+/**
+ * The precisions a model can be served in, chosen per request like transformers.js's `dtype`: `fp32` is
+ * the exported graph itself, `q8` its static int8 variant (train/export/quantize/, `npm run
+ * models:quantize`), when the manifest names one.
+ */
+export const DTYPES = ['fp32', 'q8'] as const;
+export const DtypeSchema = z.enum(DTYPES);
+export type Dtype = z.infer<typeof DtypeSchema>;
+export const DEFAULT_DTYPE: Dtype = 'fp32';
+
+const GraphFileSchema = z
+  .object({
+    file: z.string().regex(/^[\w.-]+\.onnx$/),
+    sha256: Sha256Schema,
+    bytes: z.number().int().positive(),
+  })
+  .strict();
+
+/** Another precision of the model's graphs: files checked and published like the float ones. */
+export const VariantSchema = z
+  .object({
+    /** The variant of the main graph, e.g. model.q8.onnx. */
+    onnx: GraphFileSchema,
+    /** The variant of the generator graph; present exactly when the model has a generator. */
+    generator: GraphFileSchema.optional(),
+    /** sha256 of the float graphs it was made from: a variant of an older model.onnx is stale. */
+    source: z.object({ onnx: Sha256Schema, generator: Sha256Schema.optional() }).strict(),
+    /** How it was made, in words (scheme, calibration images, layers left in float). */
+    quantization: z.string().min(1),
+  })
+  .strict();
+export type Variant = z.infer<typeof VariantSchema>;
+
 export const OutputSpecSchema = z
   .object({
     /** ONNX graph output name. */
@@ -101,6 +136,89 @@ export const OutputSpecSchema = z
     shape: z.array(z.number().int().positive()),
   })
   .strict();
+
+const referenceFile = (ending: RegExp) =>
+  z
+    .object({ file: z.string().regex(ending), sha256: Sha256Schema, bytes: z.number().int().positive() })
+    .strict();
+
+/**
+ * An embedding model's reference index (./reference-index.ts): the reference set embedded by this very
+ * graph, for POST /v1/neighbors. Written by `npm run models:index`; its files are files of the version,
+ * checked against their sha256 before use, published and rolled back with the graph.
+ */
+export const ReferenceSchema = z
+  .object({
+    /** What was embedded, in words a reader can reproduce: the dataset split, its order, its size. */
+    set: z.string().min(1),
+    count: z.number().int().positive(),
+    /** The embedding's width: the manifest's `embedding` output. */
+    dims: z.number().int().positive(),
+    encoding: z.literal(REFERENCE_ENCODING),
+    /** count × dims int8 codes, row-major: each row the direction of an item's embedding. */
+    vectors: referenceFile(/^[\w.-]+\.bin$/),
+    /** count uint8 class indexes into classNames. */
+    labels: referenceFile(/^[\w.-]+\.bin$/),
+    /** The dataset's class names; the answers name each neighbour's class by them. */
+    classNames: z.array(z.string().min(1)).min(1).max(MAX_REFERENCE_CLASSES),
+    /** gzip of count × 784 uint8 pixels (255 = ink): the reference images, for clients to show. */
+    images: referenceFile(/^[\w.-]+\.gz$/).optional(),
+    /** The sha256 of the graph that embedded the set: an index is only valid for that graph. */
+    embeddedBy: Sha256Schema,
+    /** The exact command that built it. */
+    command: z.string().min(1),
+  })
+  .strict();
+export type Reference = z.infer<typeof ReferenceSchema>;
+
+/** A reference index agrees with the tasks and the embedding it was built from, and with its own sizes. */
+function referenceProblems(manifest: {
+  name: string;
+  tasks: readonly Task[];
+  onnx: { sha256: string };
+  outputs: Record<string, { shape: number[] }>;
+  reference?: Reference | undefined;
+}): { path: (string | number)[]; message: string }[] {
+  const { reference, tasks } = manifest;
+  const listed = tasks.includes('neighbors');
+  if (reference === undefined) {
+    return listed
+      ? [
+          {
+            path: ['tasks', tasks.indexOf('neighbors')],
+            message: 'task "neighbors" needs a "reference" index',
+          },
+        ]
+      : [];
+  }
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  if (!listed)
+    problems.push({ path: ['tasks'], message: 'a model with a "reference" index lists task "neighbors"' });
+  if (reference.embeddedBy !== manifest.onnx.sha256) {
+    problems.push({
+      path: ['reference', 'embeddedBy'],
+      message: `is the sha256 of another graph than onnx.file: rebuild the index (npm run models:index -- ${manifest.name})`,
+    });
+  }
+  const embedding = manifest.outputs['embedding']?.shape;
+  if (embedding !== undefined && (embedding.length !== 1 || embedding[0] !== reference.dims)) {
+    problems.push({
+      path: ['reference', 'dims'],
+      message: `is ${reference.dims}, but the embedding output has shape [${embedding.join(', ')}]`,
+    });
+  }
+  const { count, dims } = reference;
+  if (reference.vectors.bytes !== referenceVectorsBytes(count, dims)) {
+    problems.push({
+      path: ['reference', 'vectors', 'bytes'],
+      message: `must be ${referenceVectorsBytes(count, dims)} for ${count} rows of ${dims} int8 codes`,
+    });
+  }
+  if (reference.labels.bytes !== count) {
+    problems.push({ path: ['reference', 'labels', 'bytes'], message: `must be ${count}, one byte per row` });
+  }
+  return problems;
+}
 
 export const ManifestSchema = z
   .object({
@@ -170,14 +288,21 @@ export const ManifestSchema = z
       })
       .strict()
       .optional(),
+    /** Variants by dtype (only `q8` today); `fp32` is always the graphs above. */
+    variants: z.object({ q8: VariantSchema }).partial().strict().optional(),
     /** Class names indexed by the `probabilities` output (classifiers; e.g. Fashion-MNIST's ten). */
     classNames: z.array(z.string().min(1)).min(2).optional(),
     /** Test-split metrics, e.g. { mse, psnr }. */
     metrics: z.record(z.string(), z.number()),
     createdAt: z.iso.datetime(),
+    /** The reference index that task "neighbors" searches (embedding models; `npm run models:index`). */
+    reference: ReferenceSchema.optional(),
   })
   .strict()
   .superRefine((manifest, ctx) => {
+    referenceProblems(manifest).forEach(({ path, message }) => {
+      ctx.addIssue({ code: 'custom', path, message });
+    });
     // A text endpoint must never feed words to an image graph, nor an image endpoint pixels to a text one.
     const readsText = manifest.input.layout === 'token-ids';
     manifest.tasks.forEach((task, i) => {
@@ -189,8 +314,71 @@ export const ManifestSchema = z
         });
       }
     });
+    for (const [dtype, variant] of Object.entries(manifest.variants ?? {})) {
+      const at = (...path: string[]) => ['variants', dtype, ...path];
+      if (variant.source.onnx !== manifest.onnx.sha256) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('source', 'onnx'),
+          message: `was made from another ${manifest.onnx.file} (run npm run models:quantize -- ${manifest.name})`,
+        });
+      }
+      if ((variant.generator === undefined) !== (manifest.generator === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('generator'),
+          message: manifest.generator
+            ? 'is missing: the model has a generator graph'
+            : 'names a generator the model lacks',
+        });
+      } else if (manifest.generator && variant.source.generator !== manifest.generator.sha256) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('source', 'generator'),
+          message: `was made from another ${manifest.generator.file} (run npm run models:quantize -- ${manifest.name})`,
+        });
+      }
+    }
+    const files = graphFiles(manifest).map((g) => g.file);
+    const repeated = files.filter((file, i) => files.indexOf(file) !== i);
+    if (repeated.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['variants'], message: `names ${repeated[0]} twice` });
+    }
   });
 export type Manifest = z.infer<typeof ManifestSchema>;
+
+type GraphFile = z.infer<typeof GraphFileSchema>;
+
+/** Every ONNX graph a manifest names (main, generator, and each variant's): what is stored, checked and published. */
+export function graphFiles(manifest: Pick<Manifest, 'onnx' | 'generator' | 'variants'>): GraphFile[] {
+  const files: GraphFile[] = [manifest.onnx];
+  if (manifest.generator) files.push(manifest.generator);
+  for (const variant of Object.values(manifest.variants ?? {})) {
+    files.push(variant.onnx);
+    if (variant.generator) files.push(variant.generator);
+  }
+  return files.map(({ file, sha256, bytes }) => ({ file, sha256, bytes }));
+}
+
+/** The graphs that serve `dtype`: the float ones, or a variant's; undefined when the model has no such variant. */
+export function graphsFor(
+  manifest: Manifest,
+  dtype: Dtype,
+): { onnx: GraphFile; generator?: GraphFile } | undefined {
+  if (dtype === 'fp32') {
+    const { file, sha256, bytes } = manifest.onnx;
+    const generator = manifest.generator;
+    return {
+      onnx: { file, sha256, bytes },
+      ...(generator
+        ? { generator: { file: generator.file, sha256: generator.sha256, bytes: generator.bytes } }
+        : {}),
+    };
+  }
+  const variant = manifest.variants?.[dtype];
+  if (variant === undefined) return undefined;
+  return { onnx: variant.onnx, ...(variant.generator ? { generator: variant.generator } : {}) };
+}
 
 /** models/index.json: which models are bundled and which one each endpoint uses by default. */
 export const ModelIndexSchema = z

@@ -41,6 +41,8 @@ export const TASK_OUTPUTS: Readonly<Record<Exclude<Task, 'generate'>, TaskOutput
     shape: (m) => (m.input.layout === 'token-ids' ? [m.input.shape[1], m.input.shape[1]] : null),
   },
   'text-embed': { roles: ['embedding'], shape: vector },
+  // The query is embedded by the model's own graph, then searched in its reference index.
+  neighbors: { roles: ['embedding'], shape: vector },
 });
 
 const shapeText = (shape: readonly number[]) => `[${shape.join(', ')}]`;

@@ -7,6 +7,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 export const ERROR_CODES = [
   'invalid_input',
   'unsupported_task',
+  'unsupported_dtype',
   'not_found',
   'model_not_found',
   'method_not_allowed',

@@ -19,6 +19,8 @@ export interface Bindings {
   CORS_ORIGINS?: string;
   /** "0" turns off the ORT warm-up at isolate start (worker/runtime/ort.ts); anything else keeps it. */
   ORT_WARMUP?: string;
+  /** MiB of memory ORT may hold, its heap included (worker/serving/memory-budget.ts); default 64. */
+  ORT_MEMORY_BUDGET_MIB?: string;
 }
 
 /** c.env as Bindings: workerd passes the bindings, app.request in tests and the Node bench may pass none. */

@@ -3,7 +3,7 @@
 import type { Context } from 'hono';
 import { accepts } from 'hono/accepts';
 import { IMAGE_PIXELS } from '../contract/image';
-import type { Manifest } from '../contract/manifest';
+import type { Dtype, Manifest } from '../contract/manifest';
 import { isPixel } from '../schemas/image';
 import { MAX_IMAGES } from '../schemas/requests';
 import { type Issue, invalidInput } from './api-error';
@@ -56,8 +56,13 @@ export function wantsFloat32(c: Context): boolean {
   );
 }
 
-/** rows × columns float32, little-endian; the headers say which model made it and its shape. */
-export function float32Response(c: Context, manifest: Manifest, rows: number, data: Float32Array): Response {
+/** rows × columns float32, little-endian; the headers say which model (version, dtype) made it and its shape. */
+export function float32Response(
+  c: Context,
+  { manifest, dtype }: { manifest: Manifest; dtype: Dtype },
+  rows: number,
+  data: Float32Array,
+): Response {
   const columns = rows === 0 ? 0 : data.length / rows;
   const body = new Uint8Array(data.length * 4);
   const view = new DataView(body.buffer);
@@ -66,6 +71,7 @@ export function float32Response(c: Context, manifest: Manifest, rows: number, da
     'Content-Type': FLOAT32_MEDIA_TYPE,
     'X-Model': manifest.name,
     'X-Model-Version': manifest.version,
+    'X-Model-Dtype': dtype,
     'X-Shape': `${rows},${columns}`,
   });
 }

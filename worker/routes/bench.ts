@@ -3,15 +3,21 @@
 // Off unless the PRETEXT_BENCH binding is "1" (`wrangler dev --var PRETEXT_BENCH:1`); off, every
 // /__bench route is the ordinary 404. Not in /openapi.json and not in the typed client's App type.
 //
-// GET  /__bench/run?model=&n=&iters=   session.run of the model's graph on n images, iters times
+// GET  /__bench/run?model=&n=&iters=&dtype=   session.run of the model's graph (fp32 or its q8 variant)
+//                                      on n images, iters times
 // POST /__bench/session?level=&n=      body: ONNX (or ORT-format) bytes; creates a session with that
 //                                      graph optimisation level and times its creation and first runs
+// POST /__bench/decode?iters=          body: an image request's JSON; times decoding and validating it,
+//                                      the ordinary way (JSON.parse + zod) and with the fast path
 import { Hono } from 'hono';
 import { IMAGE_PIXELS } from '../contract/image';
+import { DTYPES, type Dtype } from '../contract/manifest';
 import { ApiError, invalidInput } from '../http/api-error';
 import { onNotFound } from '../http/error-handler';
+import { parseImageBatchJson } from '../http/image-batch-json';
 import type { GraphOptimizationLevel } from '../runtime/model-runtime';
 import type { Float32Tensor, ModelSession } from '../runtime/model-session';
+import { ImageBatchRequestSchema } from '../schemas/requests';
 import type { ModelRegistry } from '../serving/model-registry';
 
 const LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
@@ -29,14 +35,44 @@ export function benchRoutes(registry: ModelRegistry) {
       const iters = intParam(c.req.query('iters'), 'iters', 1, MAX_ITERS, 200);
       const name = c.req.query('model');
       if (name === undefined) throw invalidInput([{ path: 'query.model', message: 'is required' }]);
+      const dtype = c.req.query('dtype') ?? 'fp32';
+      if (!isDtype(dtype))
+        throw invalidInput([{ path: 'query.dtype', message: `must be one of ${DTYPES.join(', ')}` }]);
       const { tasks } = await registry.manifest(name);
       // Any task's main graph (generate alone would also work: forTask loads the main graph, not the decoder).
       const { manifest, session } = await registry.forTask(
         tasks.find((t) => t !== 'generate') ?? tasks[0]!,
         name,
+        dtype,
       );
       const times = await timeRuns(session, manifest.input.name, n, iters);
-      return c.json({ model: manifest.name, backend: registry.backend, n, iters, ...summarise(times) });
+      return c.json({
+        model: manifest.name,
+        dtype,
+        backend: registry.backend,
+        n,
+        iters,
+        ...summarise(times),
+      });
+    })
+    .post('/__bench/decode', async (c) => {
+      const iters = intParam(c.req.query('iters'), 'iters', 1, MAX_ITERS, 20);
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      const time = (decode: () => unknown) => {
+        for (let i = 0; i < 5; i++) ImageBatchRequestSchema.safeParse(decode()); // JIT warm-up
+        const times: number[] = [];
+        for (let i = 0; i < iters; i++) {
+          const started = performance.now();
+          const result = ImageBatchRequestSchema.safeParse(decode());
+          times.push(performance.now() - started);
+          if (!result.success)
+            throw invalidInput([{ path: 'body', message: 'is not a valid image request' }]);
+        }
+        return summarise(times);
+      };
+      const ordinary = time(() => JSON.parse(new TextDecoder().decode(bytes)));
+      const fast = time(() => parseImageBatchJson(bytes));
+      return c.json({ backend: registry.backend, bytes: bytes.length, iters, ordinary, fast });
     })
     .post('/__bench/session', async (c) => {
       const level = c.req.query('level') ?? 'all';
@@ -86,6 +122,8 @@ function summarise(times: readonly number[]) {
     meanMs: sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length),
   };
 }
+
+const isDtype = (value: string): value is Dtype => (DTYPES as readonly string[]).includes(value);
 
 function intParam(raw: string | undefined, name: string, min: number, max: number, fallback: number): number {
   if (raw === undefined) return fallback;

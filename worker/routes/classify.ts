@@ -7,15 +7,15 @@ import { methodNotAllowed } from '../http/method-not-allowed';
 import { float32Response, wantsFloat32 } from '../http/octet-stream';
 import { routesApp } from '../http/routes-app';
 import { batchToRows } from '../runtime/preprocess';
-import { answeredBy } from '../schemas/answer';
+import { answeredByDtype } from '../schemas/answer';
 import { classifyAnswer, probabilitiesOf } from '../serving/answers';
 import type { ModelRegistry } from '../serving/model-registry';
-import { roleOutput, runImagePipeline } from '../serving/pipeline';
+import { roleOutput, runImagePipeline, servedBy } from '../serving/pipeline';
 import { imageRoute } from './image-route';
 
 export const ClassifyAnswerSchema = z
   .object({
-    ...answeredBy,
+    ...answeredByDtype,
     predictions: z.array(
       z.object({
         label: z.string().openapi({ description: 'The most probable class', example: '7' }),
@@ -40,10 +40,9 @@ export function classifyRoutes(registry: ModelRegistry) {
       const result = await runImagePipeline(registry, 'classify', request);
       const { role, tensor } = roleOutput(result, 'classify', 'probabilities', 'logits');
       const rows = probabilitiesOf(role, batchToRows(tensor));
-      if (wantsFloat32(c))
-        return float32Response(c, result.manifest, result.count, Float32Array.from(rows.flat()));
-      const { name: model, version, classNames } = result.manifest;
-      return c.json({ model, version, predictions: classifyAnswer(rows, classNames) }, 200);
+      if (wantsFloat32(c)) return float32Response(c, result, result.count, Float32Array.from(rows.flat()));
+      const { classNames } = result.manifest;
+      return c.json({ ...servedBy(result), predictions: classifyAnswer(rows, classNames) }, 200);
     })
     .all(route.path, methodNotAllowed(['POST']));
 }

@@ -8,15 +8,15 @@ import { methodNotAllowed } from '../http/method-not-allowed';
 import { float32Response, wantsFloat32 } from '../http/octet-stream';
 import { routesApp } from '../http/routes-app';
 import { batchToRows } from '../runtime/preprocess';
-import { answeredBy } from '../schemas/answer';
+import { answeredByDtype } from '../schemas/answer';
 import { clusterAnswer } from '../serving/answers';
 import type { ModelRegistry } from '../serving/model-registry';
-import { roleOutput, runImagePipeline } from '../serving/pipeline';
+import { roleOutput, runImagePipeline, servedBy } from '../serving/pipeline';
 import { imageRoute } from './image-route';
 
 export const ClusterAnswerSchema = z
   .object({
-    ...answeredBy,
+    ...answeredByDtype,
     clusters: z.array(z.number().int().nonnegative()).openapi({ description: 'Cluster index per image' }),
     distances: z
       .array(z.array(z.number()))
@@ -38,10 +38,9 @@ export function clusterRoutes(registry: ModelRegistry) {
       const request = await readImageRequest(c, c.req.valid('json'), c.req.valid('query'));
       const result = await runImagePipeline(registry, 'cluster', request);
       const { tensor } = roleOutput(result, 'cluster', 'distances');
-      if (wantsFloat32(c)) return float32Response(c, result.manifest, result.count, tensor.data);
+      if (wantsFloat32(c)) return float32Response(c, result, result.count, tensor.data);
       const answer = clusterAnswer(batchToRows(tensor), result.outputs['cluster']?.data);
-      const { name: model, version } = result.manifest;
-      return c.json({ model, version, ...answer }, 200);
+      return c.json({ ...servedBy(result), ...answer }, 200);
     })
     .all(route.path, methodNotAllowed(['POST']));
 }

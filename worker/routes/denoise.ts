@@ -6,13 +6,13 @@ import { methodNotAllowed } from '../http/method-not-allowed';
 import { float32Response, wantsFloat32 } from '../http/octet-stream';
 import { routesApp } from '../http/routes-app';
 import { batchToRows } from '../runtime/preprocess';
-import { answeredBy, ImageRowsSchema } from '../schemas/answer';
+import { answeredByDtype, ImageRowsSchema } from '../schemas/answer';
 import type { ModelRegistry } from '../serving/model-registry';
-import { roleOutput, runImagePipeline } from '../serving/pipeline';
+import { roleOutput, runImagePipeline, servedBy } from '../serving/pipeline';
 import { imageRoute } from './image-route';
 
 export const DenoiseAnswerSchema = z
-  .object({ ...answeredBy, images: ImageRowsSchema })
+  .object({ ...answeredByDtype, images: ImageRowsSchema })
   .openapi('DenoiseAnswer');
 
 const route = imageRoute({
@@ -30,9 +30,8 @@ export function denoiseRoutes(registry: ModelRegistry) {
       const request = await readImageRequest(c, c.req.valid('json'), c.req.valid('query'));
       const result = await runImagePipeline(registry, 'denoise', request);
       const { tensor } = roleOutput(result, 'denoise', 'denoised');
-      if (wantsFloat32(c)) return float32Response(c, result.manifest, result.count, tensor.data);
-      const { name: model, version } = result.manifest;
-      return c.json({ model, version, images: batchToRows(tensor) }, 200);
+      if (wantsFloat32(c)) return float32Response(c, result, result.count, tensor.data);
+      return c.json({ ...servedBy(result), images: batchToRows(tensor) }, 200);
     })
     .all(route.path, methodNotAllowed(['POST']));
 }

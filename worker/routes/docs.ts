@@ -1,8 +1,10 @@
-// GET /openapi.json (generated from the zod schemas the routes validate with) and GET /docs (Scalar).
+// GET /openapi.json (generated from the zod schemas the routes validate with) and GET /docs (Scalar's API
+// reference, its script served from the worker's own static assets: ./docs-script.ts).
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import { Hono } from 'hono';
 import { methodNotAllowed } from '../http/method-not-allowed';
+import { API_REFERENCE_SCRIPT } from './docs-script';
 
 type OpenApiDocument = ReturnType<OpenAPIHono['getOpenAPI31Document']>;
 
@@ -23,7 +25,20 @@ export function docsRoutes(api: OpenAPIHono) {
   };
   return new Hono()
     .get('/openapi.json', (c) => c.json(openApiDocument()))
-    .get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'pretext API' }))
+    .get(
+      '/docs',
+      Scalar({
+        url: '/openapi.json',
+        pageTitle: 'pretext API',
+        // Same origin, pinned: no CDN, so the page renders offline and runs no script we did not ship.
+        cdn: API_REFERENCE_SCRIPT,
+        // Nothing else from other origins either: no web fonts (the system's), no telemetry, and no
+        // "Ask AI" button, which would send the document to Scalar's service.
+        withDefaultFonts: false,
+        telemetry: false,
+        agent: { disabled: true },
+      }),
+    )
     .all('/openapi.json', methodNotAllowed(['GET']))
     .all('/docs', methodNotAllowed(['GET']));
 }

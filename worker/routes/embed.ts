@@ -5,13 +5,13 @@ import { methodNotAllowed } from '../http/method-not-allowed';
 import { float32Response, wantsFloat32 } from '../http/octet-stream';
 import { routesApp } from '../http/routes-app';
 import { batchToRows } from '../runtime/preprocess';
-import { answeredBy } from '../schemas/answer';
+import { answeredByDtype } from '../schemas/answer';
 import type { ModelRegistry } from '../serving/model-registry';
-import { roleOutput, runImagePipeline } from '../serving/pipeline';
+import { roleOutput, runImagePipeline, servedBy } from '../serving/pipeline';
 import { imageRoute } from './image-route';
 
 export const EmbedAnswerSchema = z
-  .object({ ...answeredBy, dims: z.number().int(), embeddings: z.array(z.array(z.number())) })
+  .object({ ...answeredByDtype, dims: z.number().int(), embeddings: z.array(z.array(z.number())) })
   .openapi('EmbedAnswer');
 
 const route = imageRoute({
@@ -28,10 +28,9 @@ export function embedRoutes(registry: ModelRegistry) {
       const request = await readImageRequest(c, c.req.valid('json'), c.req.valid('query'));
       const result = await runImagePipeline(registry, 'embed', request);
       const { tensor } = roleOutput(result, 'embed', 'embedding');
-      if (wantsFloat32(c)) return float32Response(c, result.manifest, result.count, tensor.data);
+      if (wantsFloat32(c)) return float32Response(c, result, result.count, tensor.data);
       const embeddings = batchToRows(tensor);
-      const { name: model, version } = result.manifest;
-      return c.json({ model, version, dims: embeddings[0]?.length ?? 0, embeddings }, 200);
+      return c.json({ ...servedBy(result), dims: embeddings[0]?.length ?? 0, embeddings }, 200);
     })
     .all(route.path, methodNotAllowed(['POST']));
 }

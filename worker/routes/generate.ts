@@ -8,13 +8,14 @@ import { methodNotAllowed } from '../http/method-not-allowed';
 import { float32Response, wantsFloat32 } from '../http/octet-stream';
 import { routesApp } from '../http/routes-app';
 import { batchToRows } from '../runtime/preprocess';
-import { answeredBy, ImageRowsSchema } from '../schemas/answer';
+import { answeredByDtype, ImageRowsSchema } from '../schemas/answer';
 import { MODEL_ERROR_RESPONSES } from '../schemas/errors';
 import { Float32ImagesBodySchema, GenerateRequestSchema } from '../schemas/requests';
+import { rowsPerRun } from '../serving/memory-budget';
 import type { ModelRegistry } from '../serving/model-registry';
 
 export const GenerateAnswerSchema = z
-  .object({ ...answeredBy, seed: z.number().int(), images: ImageRowsSchema })
+  .object({ ...answeredByDtype, seed: z.number().int(), images: ImageRowsSchema })
   .openapi('GenerateAnswer');
 
 const route = createRoute({
@@ -45,17 +46,20 @@ const route = createRoute({
 export function generateRoutes(registry: ModelRegistry) {
   return routesApp()
     .openapi(route, async (c) => {
-      const { model: requested, count, seed = randomSeed() } = c.req.valid('json');
-      const { manifest, generator } = await registry.forGenerator(requested);
+      const { model: requested, dtype: wanted, count, seed = randomSeed() } = c.req.valid('json');
+      const { manifest, generator, dtype } = await registry.forGenerator(requested, wanted);
       const { session, spec } = generator;
       const { name: latentName, dims } = spec.latent;
       // h ~ N(0, I): the prior the VAE's KL term pulls q(h|x) toward, drawn with the contract's seeded RNG.
       const codes = priorSample(count, dims, seed);
-      const results = await session.run({ [latentName]: { data: codes, dims: [count, dims] } });
+      const results = await session.run(
+        { [latentName]: { data: codes, dims: [count, dims] } },
+        { maxRows: rowsPerRun([spec.output.shape]) },
+      );
       const images = results[spec.output.name]!;
-      if (wantsFloat32(c)) return float32Response(c, manifest, count, images.data);
+      if (wantsFloat32(c)) return float32Response(c, { manifest, dtype }, count, images.data);
       return c.json(
-        { model: manifest.name, version: manifest.version, seed, images: batchToRows(images) },
+        { model: manifest.name, version: manifest.version, dtype, seed, images: batchToRows(images) },
         200,
       );
     })

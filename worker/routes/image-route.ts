@@ -1,6 +1,7 @@
 // The parts every image endpoint shares: the two request bodies (JSON or float32), `?model=`, the two
 // response forms and the error responses. Each endpoint adds its summary and its JSON answer.
 import { createRoute, type z } from '@hono/zod-openapi';
+import { imageBatchJson } from '../http/image-batch-json';
 import { acceptBodies, FLOAT32_MEDIA_TYPE, JSON_MEDIA_TYPE } from '../http/media-type';
 import { MODEL_ERROR_RESPONSES } from '../schemas/errors';
 import { Float32ImagesBodySchema, ImageBatchRequestSchema, ModelQuerySchema } from '../schemas/requests';
@@ -24,7 +25,7 @@ export function imageRoute<const Path extends `/v1/${string}`, Answer extends z.
     tags: ['models'],
     summary: options.summary,
     description: options.description,
-    middleware: [acceptBodies([JSON_MEDIA_TYPE, FLOAT32_MEDIA_TYPE])] as const,
+    middleware: [acceptBodies([JSON_MEDIA_TYPE, FLOAT32_MEDIA_TYPE]), imageBatchJson] as const,
     request: {
       query: ModelQuerySchema,
       body: {

@@ -7,15 +7,15 @@ import { methodNotAllowed } from '../http/method-not-allowed';
 import { float32Response, wantsFloat32 } from '../http/octet-stream';
 import { routesApp } from '../http/routes-app';
 import { batchToRows } from '../runtime/preprocess';
-import { answeredBy, ImageRowsSchema } from '../schemas/answer';
+import { answeredByDtype, ImageRowsSchema } from '../schemas/answer';
 import { jigsawAnswer, probabilitiesOf } from '../serving/answers';
 import type { ModelRegistry } from '../serving/model-registry';
-import { roleOutput, runImagePipeline } from '../serving/pipeline';
+import { roleOutput, runImagePipeline, servedBy } from '../serving/pipeline';
 import { imageRoute } from './image-route';
 
 export const JigsawAnswerSchema = z
   .object({
-    ...answeredBy,
+    ...answeredByDtype,
     predictions: z.array(
       z.object({
         permutation: z
@@ -48,10 +48,8 @@ export function jigsawRoutes(registry: ModelRegistry) {
       const result = await runImagePipeline(registry, 'jigsaw', request);
       const { role, tensor } = roleOutput(result, 'jigsaw', 'permutationProbabilities', 'permutationLogits');
       const rows = probabilitiesOf(role, batchToRows(tensor));
-      if (wantsFloat32(c))
-        return float32Response(c, result.manifest, result.count, Float32Array.from(rows.flat()));
-      const { name: model, version } = result.manifest;
-      return c.json({ model, version, ...jigsawAnswer(request.images, rows) }, 200);
+      if (wantsFloat32(c)) return float32Response(c, result, result.count, Float32Array.from(rows.flat()));
+      return c.json({ ...servedBy(result), ...jigsawAnswer(request.images, rows) }, 200);
     })
     .all(route.path, methodNotAllowed(['POST']));
 }

@@ -1,8 +1,10 @@
-// GET /v1/models/:name/:file → the bytes of one of a model's ONNX graphs (manifest.onnx.file or
-// manifest.generator.file), so a browser can run the same model with onnxruntime-web (the demo page's
-// in-browser mode) and check it against the sha256 in the manifest. The ETag is that sha256, so a
+// GET /v1/models/:name/:file → the bytes of one of a model's ONNX graphs (manifest.onnx.file,
+// manifest.generator.file, or an int8 variant's, variants.q8.onnx.file) or reference index files
+// (manifest.reference), so a browser can run the same model with onnxruntime-web (the demo page's
+// in-browser mode) and search and show its reference items, checking each against the sha256 in the manifest. The ETag is that sha256, so a
 // cached copy is revalidated with a 304 and never downloaded twice.
 import { createRoute, z } from '@hono/zod-openapi';
+import { graphFiles } from '../contract/manifest';
 import { ApiError, modelUnavailable } from '../http/api-error';
 import { methodNotAllowed } from '../http/method-not-allowed';
 import { routesApp } from '../http/routes-app';
@@ -18,7 +20,7 @@ const route = createRoute({
   tags: ['service'],
   summary: "A model's ONNX graph",
   description:
-    "The bytes of `manifest.onnx.file` or `manifest.generator.file`; `ETag` is the file's sha256 from the manifest",
+    "The bytes of `manifest.onnx.file`, `manifest.generator.file`, a variant's (`variants.q8.onnx.file`) or a file of `manifest.reference` (vectors, labels, images); `ETag` is the file's sha256 from the manifest",
   request: {
     params: z.object({
       name: z.string().openapi({ example: 'mnist-mlp-ae' }),
@@ -44,7 +46,14 @@ export function modelFileRoutes(registry: ModelRegistry, store: ModelStore) {
     .openapi(route, async (c) => {
       const { name, file } = c.req.valid('param');
       const manifest = await registry.manifest(name); // 404 for an unknown model, 503 for a broken one
-      const graphs = [manifest.onnx, ...(manifest.generator ? [manifest.generator] : [])];
+      const { reference } = manifest;
+      const graphs = [
+        ...graphFiles(manifest),
+        // The reference index's files too: the demo page searches and shows them in the browser.
+        ...(reference
+          ? [reference.vectors, reference.labels, ...(reference.images ? [reference.images] : [])]
+          : []),
+      ];
       const graph = graphs.find((g) => g.file === file);
       if (graph === undefined) {
         const files = graphs.map((g) => g.file).join(', ');

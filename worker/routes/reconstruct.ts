@@ -6,15 +6,15 @@ import { methodNotAllowed } from '../http/method-not-allowed';
 import { float32Response, wantsFloat32 } from '../http/octet-stream';
 import { routesApp } from '../http/routes-app';
 import { batchToRows } from '../runtime/preprocess';
-import { answeredBy, ImageRowsSchema } from '../schemas/answer';
+import { answeredByDtype, ImageRowsSchema } from '../schemas/answer';
 import { reconstructionAnswer } from '../serving/answers';
 import type { ModelRegistry } from '../serving/model-registry';
-import { roleOutput, runImagePipeline } from '../serving/pipeline';
+import { roleOutput, runImagePipeline, servedBy } from '../serving/pipeline';
 import { imageRoute } from './image-route';
 
 export const ReconstructAnswerSchema = z
   .object({
-    ...answeredBy,
+    ...answeredByDtype,
     images: ImageRowsSchema,
     mse: z.array(z.number()).openapi({ description: 'mean((x − x̂)²) over the 784 pixels, per image' }),
   })
@@ -34,9 +34,11 @@ export function reconstructRoutes(registry: ModelRegistry) {
       const request = await readImageRequest(c, c.req.valid('json'), c.req.valid('query'));
       const result = await runImagePipeline(registry, 'reconstruct', request);
       const { tensor } = roleOutput(result, 'reconstruct', 'reconstruction');
-      if (wantsFloat32(c)) return float32Response(c, result.manifest, result.count, tensor.data);
-      const { name: model, version } = result.manifest;
-      return c.json({ model, version, ...reconstructionAnswer(request.images, batchToRows(tensor)) }, 200);
+      if (wantsFloat32(c)) return float32Response(c, result, result.count, tensor.data);
+      return c.json(
+        { ...servedBy(result), ...reconstructionAnswer(request.images, batchToRows(tensor)) },
+        200,
+      );
     })
     .all(route.path, methodNotAllowed(['POST']));
 }

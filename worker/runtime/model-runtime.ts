@@ -19,6 +19,11 @@ export interface SessionOptions {
 
 export interface ModelRuntime {
   readonly backend: Backend;
+  /**
+   * The bytes of ORT's WebAssembly memory now (its heap, which never shrinks); undefined for a runtime
+   * that has none (onnxruntime-node) or before ORT's wasm is instantiated.
+   */
+  wasmHeapBytes?(): number | undefined;
   createSession(bytes: ArrayBuffer, options?: SessionOptions): Promise<ModelSession>;
   /** One-off start-up costs in ms (e.g. instantiating ORT's wasm), once they have happened. */
   startup(): Readonly<Record<string, number>>;

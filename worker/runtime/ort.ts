@@ -29,6 +29,8 @@ type Instantiate = (source: unknown, imports?: WebAssembly.Imports) => Promise<u
 const ortStartup: { wasmInstantiateMs?: number; warmUpMs?: number } = {};
 
 let handedOff = false;
+/** ORT's WebAssembly.Memory, found among the imports ORT's glue instantiates its module with. */
+let ortMemory: WebAssembly.Memory | undefined;
 
 /** Idempotent; called before the first session is created rather than at import time. */
 export function handOffWasmToOrt(): void {
@@ -39,6 +41,7 @@ export function handOffWasmToOrt(): void {
     source === WASM_BINARY_SENTINEL || (ArrayBuffer.isView(source) && source.buffer === WASM_BINARY_SENTINEL);
   (WebAssembly as unknown as { instantiate: Instantiate }).instantiate = (source, imports) => {
     if (!isSentinel(source)) return instantiate(source, imports);
+    ortMemory = findMemory(imports);
     const started = performance.now();
     return (instantiate(ortWasm, imports) as Promise<WebAssembly.Instance>).then((instance) => {
       ortStartup.wasmInstantiateMs = performance.now() - started;
@@ -49,6 +52,14 @@ export function handOffWasmToOrt(): void {
   ort.env.wasm.wasmBinary = WASM_BINARY_SENTINEL; // also makes ORT use its embedded glue, not import(url)
   ort.env.wasm.numThreads = 1; // workerd has no pthread workers
   ort.env.wasm.proxy = false; // nor a proxy worker
+}
+
+/** The memory ORT's glue passes in (the threaded build imports it, shared): what /healthz reports. */
+function findMemory(imports: WebAssembly.Imports | undefined): WebAssembly.Memory | undefined {
+  for (const module of Object.values(imports ?? {})) {
+    for (const value of Object.values(module)) if (value instanceof WebAssembly.Memory) return value;
+  }
+  return undefined;
 }
 
 export interface WasmRuntimeOptions {
@@ -78,6 +89,7 @@ export function wasmRuntime(options: WasmRuntimeOptions = {}): ModelRuntime {
   return {
     backend: 'wasm',
     createSession,
+    wasmHeapBytes: () => ortMemory?.buffer.byteLength,
     startup: () => ({ ...ortStartup }),
     warmUp: () => warmUpOnce(createSession),
   };

@@ -54,6 +54,8 @@ export const ImageSchema = z
       ctx.issues.push({ code: 'custom', message, input: value, path });
       return z.NEVER;
     };
+    // Pixels the JSON fast path (../http/image-batch-json.ts) has already read and checked.
+    if (value instanceof Float32Array && value.length === IMAGE_PIXELS) return value;
     if (typeof value === 'string') {
       let bytes: Uint8Array;
       try {

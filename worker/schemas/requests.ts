@@ -2,6 +2,7 @@
 // are what /openapi.json is generated from, so the documented contract cannot drift from the checks.
 import { z } from '@hono/zod-openapi';
 import { IMAGE_PIXELS } from '../contract/image';
+import { DEFAULT_DTYPE, DTYPES } from '../contract/manifest';
 import { decodeImages, describeValue, ImageSchema } from './image';
 
 export const MAX_IMAGES = 256;
@@ -20,11 +21,26 @@ export const ImagesSchema = z
   .transform(decodeImages)
   .openapi({ description: `1–${MAX_IMAGES} images` });
 
-const ModelNameSchema = z
+export const ModelNameSchema = z
   .string({ error: (issue) => `must be a model name, got ${describeValue(issue.input)}` })
   .openapi({
     description: "Omitted: the endpoint's default model from models/index.json",
     example: 'mnist-mlp-ae',
+  });
+
+/**
+ * Which precision of the model answers, as transformers.js's `dtype`: `fp32` (the default) runs the
+ * exported graph, `q8` its static int8 variant (smaller, faster on the wasm EP; its metric change per
+ * model is in EVALUATION.md). A model without the variant answers 400 unsupported_dtype.
+ */
+export const DtypeSchema = z
+  .enum(DTYPES, {
+    error: (issue) =>
+      `must be one of ${DTYPES.map((d) => `"${d}"`).join(', ')}, got ${describeValue(issue.input)}`,
+  })
+  .openapi({
+    description: `The model's precision: "fp32" (default) or "q8", its int8 variant (when its manifest names one)`,
+    example: DEFAULT_DTYPE,
   });
 
 const jsonObject = {
@@ -33,7 +49,10 @@ const jsonObject = {
 };
 
 export const ImageBatchRequestSchema = z
-  .strictObject({ model: ModelNameSchema.optional(), images: ImagesSchema }, jsonObject)
+  .strictObject(
+    { model: ModelNameSchema.optional(), dtype: DtypeSchema.optional(), images: ImagesSchema },
+    jsonObject,
+  )
   .openapi('ImageBatchRequest');
 export type ImageBatchRequest = z.infer<typeof ImageBatchRequestSchema>;
 
@@ -42,6 +61,11 @@ export const ModelQuerySchema = z.strictObject({
   model: ModelNameSchema.optional().openapi({
     param: { name: 'model', in: 'query' },
     description: 'Selects the model for an application/octet-stream body (a JSON body may name it instead)',
+  }),
+  dtype: DtypeSchema.optional().openapi({
+    param: { name: 'dtype', in: 'query' },
+    description:
+      'Selects the precision for an application/octet-stream body (a JSON body may name it instead)',
   }),
 });
 
@@ -62,6 +86,7 @@ export const GenerateRequestSchema = z
   .strictObject(
     {
       model: ModelNameSchema.optional(),
+      dtype: DtypeSchema.optional(),
       count: z
         .number({ error: (issue) => `must be a whole number, got ${describeValue(issue.input)}` })
         .int({ error: (issue) => `must be a whole number, got ${describeValue(issue.input)}` })

@@ -3,6 +3,7 @@
 // Pure functions of plain arrays: no ORT, no hono, no DOM.
 import { JIGSAW_PERMUTATIONS, restoreTiles } from '../contract/jigsaw';
 import { meanSquaredError } from '../contract/reconstruction-error';
+import type { Neighbor } from '../contract/reference-index';
 import { ROTATION_ANGLES, type RotationAngle, uprightImage } from '../contract/rotation';
 import { argmax, softmax } from './probabilities';
 
@@ -86,6 +87,26 @@ export function clusterAnswer(
       ? distances.map((row) => argmax(row.map((d) => -d)))
       : Array.from({ length: distances.length }, (_, i) => Math.round(assigned[i]!));
   return { clusters, distances };
+}
+
+export interface NamedNeighbor extends Neighbor {
+  /** The class name of the reference item. */
+  label: string;
+}
+
+/** Nearest reference items (worker/contract/reference-index.ts) named by their class. */
+export function neighborsAnswer(
+  found: readonly (readonly Neighbor[])[],
+  labels: ArrayLike<number>,
+  classNames: readonly string[],
+): NamedNeighbor[][] {
+  return found.map((row) =>
+    row.map(({ index, score }) => ({
+      index,
+      label: classNames[labels[index]!] ?? String(labels[index]),
+      score,
+    })),
+  );
 }
 
 /** The registry checks every output's shape when it opens a model, so a mismatch here is a bug. */

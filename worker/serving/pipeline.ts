@@ -1,20 +1,24 @@
 // The steps every image endpoint shares (as transformers.js pipelines): prepare the model for the
 // task, stack the images into one batch, run, and pick outputs by the roles the manifest names.
 
-import type { Manifest, Task } from '../contract/manifest';
+import type { Dtype, Manifest, Task } from '../contract/manifest';
 import { modelUnavailable } from '../http/api-error';
 import type { Float32Tensor } from '../runtime/model-session';
 import { imagesToBatch } from '../runtime/preprocess';
+import { rowsPerRun } from './memory-budget';
 import type { ModelRegistry } from './model-registry';
 
 /** What a route hands the pipeline: validated images (JSON, base64 or float32 alike) and a model name. */
 export interface ImageRequest {
   model?: string | undefined;
+  /** Which precision answers (default fp32). */
+  dtype?: Dtype;
   images: readonly Float32Array[];
 }
 
 export interface PipelineResult {
   manifest: Manifest;
+  dtype: Dtype;
   /** Images in the batch (the first dimension of every output). */
   count: number;
   /** The graph's outputs by role ("embedding", "reconstruction", …), for each role the manifest lists. */
@@ -26,14 +30,22 @@ export async function runImagePipeline(
   task: Task,
   request: ImageRequest,
 ): Promise<PipelineResult> {
-  const { manifest, session } = await registry.forTask(task, request.model);
-  const results = await session.run({ [manifest.input.name]: imagesToBatch(request.images) });
+  const { manifest, session, dtype } = await registry.forTask(task, request.model, request.dtype);
+  const results = await session.run(
+    { [manifest.input.name]: imagesToBatch(request.images) },
+    { maxRows: rowsPerRun(Object.values(manifest.outputs).map((o) => o.shape)) },
+  );
   const outputs: Record<string, Float32Tensor> = {};
   for (const [role, output] of Object.entries(manifest.outputs)) {
     const tensor = results[output.name];
     if (tensor !== undefined) outputs[role] = tensor;
   }
-  return { manifest, count: request.images.length, outputs };
+  return { manifest, dtype, count: request.images.length, outputs };
+}
+
+/** What every image answer starts with: the model, its version and the precision that answered. */
+export function servedBy({ manifest, dtype }: Pick<PipelineResult, 'manifest' | 'dtype'>) {
+  return { model: manifest.name, version: manifest.version, dtype };
 }
 
 /**

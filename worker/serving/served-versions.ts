@@ -17,13 +17,18 @@ export class ServedVersions {
 
   /**
    * The version to answer with when the newest one (`failing`, undefined if even its manifest could
-   * not be read) is unavailable: the one served before. Rethrows `error` when it is not a 503, when
-   * this isolate has served no other version, or when the failing one is the version served before.
+   * not be read) is unavailable: the last other one served. Rethrows `error` when it is not a 503, or
+   * when this isolate has served no other version.
    */
   fallback(name: string, failing: string | undefined, error: unknown): StoredModel {
-    const previous = this.#served.get(name)?.at(-1);
+    // Not the failing version itself: it may have served already a task that its failing part (a
+    // reference index, opened on first use) does not touch.
+    const previous = this.#served
+      .get(name)
+      ?.filter((served) => served.manifest.version !== failing)
+      .at(-1);
     const isUnavailable = error instanceof ApiError && error.status === 503;
-    if (!isUnavailable || previous === undefined || previous.manifest.version === failing) throw error;
+    if (!isUnavailable || previous === undefined) throw error;
     this.#log.line(`Model "${name}" stays on version ${previous.manifest.version}: ${error.message}`);
     return previous;
   }

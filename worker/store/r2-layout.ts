@@ -4,14 +4,14 @@
 //   models/<name>/current                        body: the version that serves, e.g. "1.2.0"
 //   models/<name>/versions/<version>/manifest.json
 //   models/<name>/versions/<version>/model.onnx  (and generator.onnx, vocab.json: what the manifest names)
-import type { Manifest } from '../contract/manifest';
+import { graphFiles, type Manifest } from '../contract/manifest';
 
 export const MODELS_PREFIX = 'models/';
 
 /** A version as the manifest schema writes it (MAJOR.MINOR.PATCH). */
 export const VERSION_PATTERN = /^\d+\.\d+\.\d+$/;
-/** A file of a version: the manifest, an ONNX graph, or a text model's vocabulary. */
-export const FILE_PATTERN = /^[\w.-]+\.(onnx|json)$/;
+/** A file of a version: the manifest, an ONNX graph, a text model's vocabulary, a reference index's files. */
+export const FILE_PATTERN = /^[\w.-]+\.(onnx|json|bin|gz)$/;
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -32,14 +32,17 @@ export class BucketLayout {
   }
 }
 
-/** The files a manifest names besides itself: its graph, its generator graph, its vocabulary. */
+/** The files a manifest names besides itself: its graphs (variants included) and its vocabulary. */
 export function filesOf(manifest: Manifest): { file: string; sha256: string; bytes?: number }[] {
-  const files: { file: string; sha256: string; bytes?: number }[] = [manifest.onnx];
-  if (manifest.generator) files.push(manifest.generator);
+  const files: { file: string; sha256: string; bytes?: number }[] = graphFiles(manifest);
   if (manifest.input.layout === 'token-ids') {
     const { file, sha256 } = manifest.input.tokenizer;
     files.push({ file, sha256 });
   }
+  // And a reference index's files: published, verified and rolled back like its graphs.
+  const { reference } = manifest;
+  if (reference)
+    files.push(reference.vectors, reference.labels, ...(reference.images ? [reference.images] : []));
   return files;
 }
 

@@ -8,6 +8,7 @@ import { type Encoded, MASK, MASK_ID, padBatch, type Tokenizer, UNK_ID } from '.
 import { type Issue, invalidInput, modelUnavailable } from '../http/api-error';
 import type { Float32Tensor } from '../runtime/model-session';
 import { formatPath } from '../schemas/issues';
+import { rowsPerRun } from '../serving/memory-budget';
 import type { ModelRegistry, ServableModel } from '../serving/model-registry';
 
 export interface TextModel extends ServableModel {
@@ -83,7 +84,8 @@ export async function runText(
     ),
     dims: [encoded.length, model.maxLength],
   };
-  const results = await model.session.run({ [model.spec.name]: ids });
+  const widths = Object.values(model.manifest.outputs).map((o) => o.shape);
+  const results = await model.session.run({ [model.spec.name]: ids }, { maxRows: rowsPerRun(widths) });
   const picked: Record<string, Float32Tensor> = {};
   for (const role of roles) {
     const output = model.manifest.outputs[role];

@@ -6,11 +6,13 @@
 import type * as Ort from 'onnxruntime-web';
 import { IMAGE_PIXELS as PIXELS } from '../../contract/image';
 import type { Manifest } from '../../contract/manifest';
+import { nearestNeighbors } from '../../contract/reference-index';
 import { priorSample } from '../../contract/rng';
 import {
   classifyAnswer,
   clusterAnswer,
   jigsawAnswer,
+  neighborsAnswer,
   probabilitiesOf,
   reconstructionAnswer,
   rotationAnswer,
@@ -18,6 +20,7 @@ import {
 import { sha256Hex } from '../../store/sha256';
 import { DemoError, type Image, type Inference, type Timing } from './inference';
 import { gunzip } from './pixels';
+import { referenceIndexOf } from './reference-set';
 
 type OrtModule = typeof Ort;
 export type Backend = 'webgpu' | 'wasm';
@@ -76,6 +79,7 @@ export class BrowserInference implements Inference {
   onTiming: ((timing: Timing) => void) | undefined;
   #runtime: Promise<Runtime> | undefined;
   readonly #sessions = new Map<string, Promise<Ort.InferenceSession>>();
+  readonly #indexes = new Map<string, ReturnType<typeof referenceIndexOf>>();
 
   /** The backend in use, once the runtime has loaded. */
   backend: Backend | undefined;
@@ -196,6 +200,22 @@ export class BrowserInference implements Inference {
     const outputs = await this.#run(model, images);
     const { role, output } = this.#role(model, outputs, 'probabilities', 'logits');
     return classifyAnswer(probabilitiesOf(role, rowsOf(output, images.length)), model.classNames);
+  }
+
+  /** /v1/neighbors in the page: the embedding from this browser's session, the same exact search. */
+  async neighbors(model: Manifest, images: Image[], k: number) {
+    const key = `${model.name}@${model.version}`;
+    let index = this.#indexes.get(key);
+    if (index === undefined) {
+      index = referenceIndexOf(model);
+      index.catch(() => this.#indexes.delete(key));
+      this.#indexes.set(key, index);
+    }
+    const [embeddings, { vectors, labels, classNames }] = await Promise.all([
+      this.embed(model, images),
+      index,
+    ]);
+    return neighborsAnswer(nearestNeighbors(vectors, embeddings.flat(), k), labels, classNames);
   }
 
   /** The prior samples of /v1/generate: h ~ N(0, I) from the same seeded generator, decoded here. */

@@ -1,11 +1,11 @@
 // One interface, two places to run it: the HTTP API (the default) or onnxruntime-web in this browser
 // (browser-inference.ts). Both answer in the API's shapes, so the panels do not know which one ran.
 import type { Manifest } from '../../contract/manifest';
-import type { ClassPrediction, JigsawAnswer, RotationAnswer } from '../../serving/answers';
+import type { ClassPrediction, JigsawAnswer, NamedNeighbor, RotationAnswer } from '../../serving/answers';
 
 export type Image = Float32Array;
 
-export type { ClassPrediction } from '../../serving/answers';
+export type { ClassPrediction, NamedNeighbor } from '../../serving/answers';
 export type RotationPrediction = RotationAnswer['predictions'][number];
 export type JigsawPrediction = JigsawAnswer['predictions'][number];
 
@@ -32,6 +32,8 @@ export interface Inference {
   ): Promise<{ predictions: JigsawPrediction[]; restored: number[][] }>;
   classify(model: Manifest, images: Image[]): Promise<ClassPrediction[]>;
   generate(model: Manifest, count: number, seed: number): Promise<number[][]>;
+  /** The k nearest items of the model's reference index to each image (/v1/neighbors). */
+  neighbors(model: Manifest, images: Image[], k: number): Promise<NamedNeighbor[][]>;
   /** Every call's timing, for the status line. */
   onTiming: ((timing: Timing) => void) | undefined;
 }
@@ -123,6 +125,10 @@ export class ApiInference implements Inference {
   async generate(model: Manifest, count: number, seed: number) {
     return (await this.#post<{ images: number[][] }>('/v1/generate', { model: model.name, count, seed }))
       .images;
+  }
+  async neighbors(model: Manifest, images: Image[], k: number) {
+    const body = { model: model.name, images: images.map((i) => Array.from(i)), k };
+    return (await this.#post<{ neighbors: NamedNeighbor[][] }>('/v1/neighbors', body)).neighbors;
   }
 }
 

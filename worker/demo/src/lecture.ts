@@ -28,4 +28,6 @@ export const PANEL_IDEA = {
   map: 'The embedding h = f(x): a 2-D PCA map of 200 training images, the nearest ones and the k-means cluster',
   generate: 'Generation: decode h ~ N(0, I) with the VAE decoder p(x | h); walk one latent dimension',
   classify: 'Downstream: a probe on frozen self-supervised features classifies the image',
+  neighbors:
+    'Recommendation: the test images nearest to yours in each embedding (cosine), beside raw pixels: what each representation counts as similar',
 } as const;

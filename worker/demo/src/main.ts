@@ -16,6 +16,7 @@ import { DenoisePanel } from './panels/denoise';
 import { GeneratePanel } from './panels/generate';
 import { JigsawPanel } from './panels/jigsaw';
 import { MapPanel } from './panels/map';
+import { NeighborsPanel } from './panels/neighbors';
 import type { Panel, PanelContext } from './panels/panel';
 import { ReconstructPanel } from './panels/reconstruct';
 import { RotationPanel } from './panels/rotation';
@@ -200,6 +201,7 @@ function showPanels(): void {
     new RotationPanel(),
     new JigsawPanel(),
     new MapPanel(),
+    new NeighborsPanel(),
     new GeneratePanel(),
     new ClassifyPanel(),
   ].filter((panel) => panel.modelsFor(models).length > 0);

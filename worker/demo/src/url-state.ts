@@ -9,6 +9,7 @@ export const PANELS = [
   'rotation',
   'jigsaw',
   'map',
+  'neighbors',
   'generate',
   'classify',
 ] as const;
@@ -32,6 +33,8 @@ export interface DemoState {
   /** The latent walk: which dimension of the first sample and its value. */
   latentDim: number;
   latent: number;
+  /** The Similar items panel's reference set (a dataset name); undefined: the image's own dataset. */
+  reference: string | undefined;
   inBrowser: boolean;
 }
 
@@ -47,6 +50,7 @@ export const DEFAULT_STATE: Readonly<DemoState> = Object.freeze({
   seed: 1,
   latentDim: 0,
   latent: 0,
+  reference: undefined,
   inBrowser: false,
 });
 
@@ -78,6 +82,7 @@ export function parseState(search: string): DemoState {
     seed: int(q.get('seed'), d.seed, clampTo(0, 2 ** 31 - 1)),
     latentDim: int(q.get('zdim'), d.latentDim, clampTo(0, 4095)),
     latent: num(q.get('z'), d.latent, clampTo(-3, 3)),
+    reference: /^[a-z0-9-]{1,40}$/.test(q.get('ref') ?? '') ? q.get('ref')! : undefined,
     inBrowser: q.get('run') === 'browser',
   };
 }
@@ -100,6 +105,7 @@ export function serializeState(state: DemoState): string {
   put('seed', state.seed, d.seed);
   put('zdim', state.latentDim, d.latentDim);
   put('z', state.latent, d.latent);
+  put('ref', state.reference, undefined);
   if (state.inBrowser) q.set('run', 'browser');
   const text = q.toString();
   return text === '' ? '' : `?${text}`;
