@@ -6,7 +6,6 @@ import manifest1 from '../../models/fmnist-conv-ae/manifest.json';
 import graph1_0 from '../../models/fmnist-conv-ae/model.onnx';
 import manifest2 from '../../models/fmnist-dae/manifest.json';
 import manifest3 from '../../models/fmnist-jigsaw/manifest.json';
-import graph3_0 from '../../models/fmnist-jigsaw/model.onnx';
 import manifest4 from '../../models/fmnist-kmeans/manifest.json';
 import graph4_0 from '../../models/fmnist-kmeans/model.onnx';
 import manifest5 from '../../models/fmnist-mlp-ae/manifest.json';
@@ -14,14 +13,15 @@ import manifest6 from '../../models/fmnist-pca-32/manifest.json';
 import manifest7 from '../../models/fmnist-probe/manifest.json';
 import graph7_0 from '../../models/fmnist-probe/model.onnx';
 import manifest8 from '../../models/fmnist-rotnet/manifest.json';
-import graph8_0 from '../../models/fmnist-rotnet/model.onnx';
 import manifest9 from '../../models/fmnist-simclr/manifest.json';
 import manifest10 from '../../models/fmnist-sparse-ae/manifest.json';
 import manifest11 from '../../models/fmnist-vae/manifest.json';
 import manifest12 from '../../models/fortunes-text/manifest.json';
 import vocab12 from '../../models/fortunes-text/vocab.json';
-import manifest13 from '../../models/mnist-kmeans/manifest.json';
-import manifest14 from '../../models/mnist-mlp-ae/manifest.json';
+import manifest13 from '../../models/mnist-jigsaw/manifest.json';
+import manifest14 from '../../models/mnist-kmeans/manifest.json';
+import manifest15 from '../../models/mnist-mlp-ae/manifest.json';
+import manifest16 from '../../models/mnist-rotnet/manifest.json';
 
 export const bundledModels: BundledModels = {
   index,
@@ -29,17 +29,19 @@ export const bundledModels: BundledModels = {
     'fmnist-contractive-ae': { manifest: manifest0 },
     'fmnist-conv-ae': { manifest: manifest1, graphs: { 'model.onnx': graph1_0 } },
     'fmnist-dae': { manifest: manifest2 },
-    'fmnist-jigsaw': { manifest: manifest3, graphs: { 'model.onnx': graph3_0 } },
+    'fmnist-jigsaw': { manifest: manifest3 },
     'fmnist-kmeans': { manifest: manifest4, graphs: { 'model.onnx': graph4_0 } },
     'fmnist-mlp-ae': { manifest: manifest5 },
     'fmnist-pca-32': { manifest: manifest6 },
     'fmnist-probe': { manifest: manifest7, graphs: { 'model.onnx': graph7_0 } },
-    'fmnist-rotnet': { manifest: manifest8, graphs: { 'model.onnx': graph8_0 } },
+    'fmnist-rotnet': { manifest: manifest8 },
     'fmnist-simclr': { manifest: manifest9 },
     'fmnist-sparse-ae': { manifest: manifest10 },
     'fmnist-vae': { manifest: manifest11 },
     'fortunes-text': { manifest: manifest12, vocab: vocab12 },
-    'mnist-kmeans': { manifest: manifest13 },
-    'mnist-mlp-ae': { manifest: manifest14 },
+    'mnist-jigsaw': { manifest: manifest13 },
+    'mnist-kmeans': { manifest: manifest14 },
+    'mnist-mlp-ae': { manifest: manifest15 },
+    'mnist-rotnet': { manifest: manifest16 },
   },
 };
