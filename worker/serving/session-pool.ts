@@ -2,8 +2,10 @@
 //
 // - Like SessionCache, it caches the PROMISE of an opened version, so concurrent first requests share one
 //   opening, and forgets a promise that rejects, so a failure is retried by the next request.
-// - Openings run one at a time. Before one starts, the least recently used versions are released until
-//   the charges fit `available` with the new one's; a version that cannot fit on its own is refused.
+// - Before a version opens, the least recently used open versions leave the pool until the charges fit
+//   `available` with the new one's, and the opening waits for their release; a version that cannot fit on
+//   its own is refused. Versions still opening hold nothing yet and are not waited for, so concurrent first
+//   requests for several models may briefly take the charges past `available`.
 // - Releasing never interrupts a request: the version leaves the pool at once (no new request gets it),
 //   and its sessions are released on their run queues, after the runs already queued. Every route runs its
 //   model in the same task in which the registry handed it over (no I/O in between), so releasing one
@@ -38,8 +40,6 @@ export class SessionPool<T extends Releasable> {
   readonly #entries = new Map<string, Entry<T>>();
   #charged = 0;
   #evictions = 0;
-  /** The tail of the openings, one at a time. */
-  #opening: Promise<unknown> = Promise.resolve();
 
   constructor(available: number) {
     this.available = available;
@@ -54,13 +54,26 @@ export class SessionPool<T extends Releasable> {
       return cached.promise;
     }
     if (charge > this.available) return Promise.reject(new OverBudgetError(charge, this.available));
-    const entry: Entry<T> = { promise: Promise.resolve(undefined as never), charge, counted: false };
-    const opened = this.#opening.then(async () => {
-      if (this.#entries.get(key) !== entry) throw new Error(`${key} was released before it opened`);
-      await this.#makeRoom(charge);
-      entry.counted = true;
-      this.#charged += charge;
+    // Room is made now, in this request's own turn: the least recently used open versions leave the pool
+    // at once, and this request alone waits for their release before it opens. No request ever waits on
+    // another request's timers or reads: workerd cancels a request that waits only on another's events
+    // as hung (it did, when openings were chained one after another across requests).
+    const victims: Entry<T>[] = [];
+    let freeing = 0;
+    for (const [k, e] of this.#entries) {
+      if (this.#charged - freeing + charge <= this.available) break;
+      if (e.value === undefined) continue; // still opening: it holds nothing yet to release
+      this.#entries.delete(k);
+      this.#evictions++;
+      victims.push(e);
+      freeing += e.charge;
+    }
+    const entry: Entry<T> = { promise: Promise.resolve(undefined as never), charge, counted: true };
+    this.#charged += charge;
+    const opened = (async () => {
+      await Promise.all(victims.map((v) => this.#release(v)));
       try {
+        if (this.#entries.get(key) !== entry) throw new Error(`${key} was released before it opened`);
         entry.value = await open();
         return entry.value;
       } catch (error) {
@@ -69,8 +82,7 @@ export class SessionPool<T extends Releasable> {
         if (this.#entries.get(key) === entry) this.#entries.delete(key);
         throw error;
       }
-    });
-    this.#opening = opened.catch(() => undefined);
+    })();
     entry.promise = opened;
     this.#entries.set(key, entry);
     return opened;
@@ -99,17 +111,6 @@ export class SessionPool<T extends Releasable> {
     return [...this.#entries]
       .filter(([, entry]) => entry.value !== undefined)
       .map(([key, entry]) => ({ key, charge: entry.charge, value: entry.value! }));
-  }
-
-  async #makeRoom(charge: number): Promise<void> {
-    while (this.#charged + charge > this.available) {
-      const victim = [...this.#entries].find(([, entry]) => entry.value !== undefined);
-      if (victim === undefined) return; // only versions still waiting to open: nothing holds memory
-      const [key, entry] = victim;
-      this.#entries.delete(key);
-      this.#evictions++;
-      await this.#release(entry);
-    }
   }
 
   async #release(entry: Entry<T>): Promise<void> {
