@@ -48,10 +48,15 @@ async function galleryIds(): Promise<string[]> {
 async function panelOutput<T>(query: string, panel: 'rotation' | 'jigsaw'): Promise<T & { image: number[] }> {
   const page = await openDemo(chromium.context, worker.url, `/?${query}`);
   try {
-    return (await page.evaluate(
+    const out = (await page.evaluate(
       (p) => ({ ...(window.__pretext.outputs[p] as object), image: window.__pretext.image() }),
       panel,
-    )) as T & { image: number[] };
+    )) as T & { image: number[]; model?: string };
+    if (out.model === undefined)
+      throw new Error(
+        `the ${panel} panel recorded no answer for ${query}: ${(await page.evaluate(() => document.body.innerText)).split(panel === 'rotation' ? 'Rotation pretext' : 'Jigsaw pretext')[1]?.slice(0, 500)}`,
+      );
+    return out;
   } finally {
     await page.close();
   }
