@@ -161,8 +161,10 @@ function appendImageBranches(g: OnnxGraph, x: string): void {
   const code = g.op('MatMul', [g.op('Sub', [embedding, mu]), w('pca_components_t', [EMBED, 1])]);
   output(g.op('Add', [g.op('MatMul', [code, w('pca_components', [1, EMBED])]), mu]), 'projected');
 
-  // k-means head, as appendClusterHead writes it: ‖f‖² − 2f·μ + ‖μ‖², clamped, then ArgMin.
-  const shifted = g.op('Sub', [embedding, w('kmeans_shift', [EMBED], 0.2)]);
+  // k-means head, as appendClusterHead writes it: ‖f‖² − 2f·μ + ‖μ‖², clamped, then ArgMin; on unit
+  // rows, as spherical k-means (--normalize-features) feeds it.
+  const unit = g.op('LpNormalization', [embedding], { axis: 1, p: 2 });
+  const shifted = g.op('Sub', [unit, w('kmeans_shift', [EMBED], 0.2)]);
   const f2 = g.op('ReduceSumSquare', [shifted], { axes: [1], keepdims: 1 });
   const cross = g.op('MatMul', [shifted, w('kmeans_minus_two_centroids_t', [EMBED, CLUSTERS])]);
   const norms = g.floats('kmeans_centroid_norms', [1, CLUSTERS], [0.5, 1, 1.5]);
