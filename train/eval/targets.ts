@@ -106,7 +106,7 @@ export const TARGETS: readonly QualityTarget[] = [
 const SIMCLR_NOT_RETRAINED =
   'the committed fmnist-simclr 1.0.0 predates the spatial encoder (16-32-64 filters, global pooling, 12,000 images, 5 epochs); ' +
   'its new recipe (`npm run train -- simclr --version 2.0.0`: flattened 7×7 map, τ 0.5, crops down to 30 %, flips, ' +
-  'batch-normalised head, 50 epochs over 60,000 images) needs about 3.7 h on two cores at the 456 views/s of ' +
+  'batch-normalised head, 50 epochs over 60,000 images) needs about 3.8 h on two cores at the 441 views/s of ' +
   '`npm run bench:train` and has not been run yet';
 const CLUSTERING_TRIED =
   'k-means tried on the committed embeddings (`npm run train -- kmeans --features encoder:<model> [--normalize-features]`): ' +
