@@ -117,6 +117,10 @@ export const SHORTFALLS: Readonly<Record<string, string>> = {
   'simclr-probe-100': SIMCLR_NOT_RETRAINED,
   'simclr-probe-1': SIMCLR_NOT_RETRAINED,
   'simclr-knn': SIMCLR_NOT_RETRAINED,
+  'finetune-gain-1':
+    "fine-tuning RotNet's encoder on 1 % of the labels reaches 0.816 against 0.794 from scratch (+2.3 points; at 10 %, " +
+    '0.826 against 0.833, both after 200 steps). Tried: RotNet, the strongest committed pretext network. Not yet: the ' +
+    "retrained SimCLR's encoder, a lower learning rate for the pretrained layers",
   'cluster-acc': CLUSTERING_TRIED,
   'cluster-nmi': CLUSTERING_TRIED,
   'mnist-cluster-acc':
