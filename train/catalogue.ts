@@ -88,12 +88,22 @@ export function expectedSeconds(modelsDir: string, entry: CatalogueEntry): numbe
   const training = (
     JSON.parse(readFileSync(path, 'utf8')) as { training?: { durationSeconds?: number; command?: string } }
   ).training;
-  // A resumed run is the same run (resume is exact), its wall time summed over its parts.
-  if (training?.command?.replace(/ --resume(?= |$)/, '') !== commandOf(entry)) return undefined;
+  if (training?.command === undefined || sameRun(training.command) !== sameRun(commandOf(entry)))
+    return undefined;
   return typeof training.durationSeconds === 'number' ? training.durationSeconds : undefined;
 }
 
 export const commandOf = (entry: CatalogueEntry) => `npm run train -- ${entry.args.join(' ')}`;
+
+/**
+ * A command without what does not change the model it makes: `--resume` (a resumed run is the same
+ * run, its wall time summed over its parts) and `--threads N` (the kernels give the same numbers on
+ * any thread count: test/train/loop/cli-determinism.test.ts). The wall time does depend on the threads: the manifest
+ * records the command as run.
+ */
+function sameRun(command: string): string {
+  return command.replace(/ --resume(?= |$)/g, '').replace(/ --threads[ =]\d+(?= |$)/g, '');
+}
 
 const clock = (s: number | undefined) =>
   s === undefined ? 'unknown' : s < 90 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`;

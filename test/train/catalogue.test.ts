@@ -1,8 +1,10 @@
 // `npm run train -- all` retrains the committed catalogue: every committed model must have an entry
 // whose arguments the training CLI accepts, producing that model's name, and after the models it reads.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CATALOGUE } from '../../train/catalogue';
+import { CATALOGUE, expectedSeconds } from '../../train/catalogue';
 import { parseTrainArgs } from '../../train/config/flags';
 import { TrainConfigSchema } from '../../train/config/schema';
 import { METHODS } from '../../train/methods/index';
@@ -47,5 +49,35 @@ describe('the training catalogue', () => {
         expect(order, `${e.name} reads ${source}, which is not in the catalogue`).toContain(source);
         expect(order.indexOf(source), `${e.name} reads ${source}`).toBeLessThan(order.indexOf(e.name));
       }
+  });
+});
+
+describe('expected times', () => {
+  const entry = { name: 'fmnist-rotnet', args: ['rotnet', '--epochs', '5', '--no-progress'] };
+  const withCommand = (command: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'pretext-catalogue-'));
+    mkdirSync(join(dir, entry.name));
+    writeFileSync(
+      join(dir, entry.name, 'manifest.json'),
+      JSON.stringify({ training: { command, durationSeconds: 321 } }),
+    );
+    return dir;
+  };
+
+  it('come from a manifest made by the same command, resumed or on another thread count', () => {
+    for (const command of [
+      'npm run train -- rotnet --epochs 5 --no-progress',
+      'npm run train -- rotnet --epochs 5 --no-progress --resume',
+      'npm run train -- rotnet --epochs 5 --threads 1 --no-progress',
+    ])
+      expect(expectedSeconds(withCommand(command), entry), command).toBe(321);
+  });
+
+  it('say nothing for a manifest made by another command', () => {
+    for (const command of [
+      'npm run train -- rotnet --epochs 6 --no-progress',
+      'npm run train -- rotnet --epochs 5 --no-progress --lr 0.01',
+    ])
+      expect(expectedSeconds(withCommand(command), entry), command).toBeUndefined();
   });
 });

@@ -134,6 +134,14 @@ export const TrainConfigSchema = z
       .nonnegative()
       .default(1500)
       .describe('probe: optimizer steps of the from-scratch baseline per label share (0 = none)'),
+    headSteps: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe(
+        'finetune: steps that train only the softmax layer on the frozen pretext encoder before every layer is fine-tuned (LP-FT); the from-scratch network gets the same number of steps in all',
+      ),
     // text pretext tasks (method text): masked words and word order on one transformer encoder
     corpusDir: z
       .string()

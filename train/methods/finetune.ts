@@ -82,8 +82,9 @@ async function run(ctx: MethodContext): Promise<MethodResult> {
         train,
         test: data.test,
         arch,
-        ...(from === 'pretext' && { init: source.bytes }),
-        steps,
+        ...(from === 'pretext' && { init: source.bytes, headSteps: c.headSteps }),
+        // The same number of steps in all: the scratch network gets the pretext one's head-only steps too.
+        steps: from === 'pretext' ? steps : steps + c.headSteps,
         c: { ...c, resume: c.resume && hasCheckpoint(runDir) },
         runDir,
         signal: ctx.signal,
@@ -110,7 +111,7 @@ async function run(ctx: MethodContext): Promise<MethodResult> {
     {
       ...base,
       method: 'finetune',
-      description: `${describeConvEncoder(arch)} + softmax ${classes}, initialised from ${source.manifest.name} ${source.manifest.version} (${source.manifest.method} pretext, sha256 ${source.manifest.onnx.sha256.slice(0, 12)}) and fine-tuned on ${shareName(served.fraction)} of the labels (${served.rows} images, random shifts ≤ 2 px)`,
+      description: `${describeConvEncoder(arch)} + softmax ${classes}, initialised from ${source.manifest.name} ${source.manifest.version} (${source.manifest.method} pretext, sha256 ${source.manifest.onnx.sha256.slice(0, 12)}) and fine-tuned on ${shareName(served.fraction)} of the labels${c.headSteps > 0 ? ` after ${c.headSteps} steps on the softmax layer alone (LP-FT)` : ''} (${served.rows} images, random shifts ≤ 2 px)`,
       tasks: ['classify', 'embed'],
       dataset: { ...base.dataset, trainSize: served.rows },
       outputs: {

@@ -4,6 +4,7 @@
 // augmentation (random shifts of up to 2 pixels), in whole epochs over the labelled subset; a few
 // hundred images need many passes to converge.
 import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../../worker/contract/rng';
 import { randomShifts } from '../augment/shift';
 import type { TrainConfig } from '../config/schema';
 import { gatherBatch } from '../data/batches';
@@ -30,6 +31,13 @@ export interface ClassifierTraining {
   init?: Uint8Array;
   /** Optimizer steps at least (rounded up to whole epochs). */
   steps: number;
+  /**
+   * With `init`: steps that first train only the softmax layer on the frozen encoder (in inference
+   * mode, so it reads the pretext embedding as served), before `steps` of fine-tuning every layer:
+   * LP-FT (Kumar et al. 2022, "Fine-Tuning can Distort Pretrained Features"), which keeps a random
+   * head's large early gradients from overwriting the pretrained features.
+   */
+  headSteps?: number;
   c: TrainConfig;
   runDir?: string;
   signal?: AbortSignal;
@@ -77,19 +85,34 @@ export async function trainClassifier(o: ClassifierTraining): Promise<TrainedCla
   const classifier = tf.model({ inputs: encoder.inputs, outputs: logits });
   const model = tf.model({ inputs: encoder.inputs, outputs: [probabilities, h], name: 'classifier' });
   const batchSize = Math.min(c.batchSize, train.count);
-  const epochs = Math.max(1, Math.ceil(o.steps / Math.ceil(train.count / batchSize)));
+  const epochsFor = (steps: number) => Math.max(1, Math.ceil(steps / Math.ceil(train.count / batchSize)));
+  const lossOf = (net: tf.LayersModel, training: boolean) => (indices: Uint32Array, step: { rng: Rng }) => {
+    const batch = gatherBatch(train, indices);
+    const images = randomShifts(batch.images, SHIFT_PIXELS, step.rng);
+    const out = net.apply(tf.tensor2d(images, [batch.size, 784]), { training }) as tf.Tensor2D;
+    return tf.losses.softmaxCrossEntropy(
+      tf.oneHot(tf.tensor1d(batch.labels, 'int32'), classes),
+      out,
+    ) as tf.Scalar;
+  };
+  const headSteps = o.init ? (o.headSteps ?? 0) : 0;
+  if (headSteps > 0) {
+    for (const layer of encoder.layers) layer.trainable = false;
+    await trainLoop({
+      model,
+      count: train.count,
+      loss: lossOf(classifier, false),
+      config: { ...c, epochs: epochsFor(headSteps), batchSize, progress: false, checkpointEvery: 0 },
+      signal: o.signal,
+    });
+    for (const layer of encoder.layers) layer.trainable = true;
+    o.log?.(`  ${headSteps} steps on the softmax layer alone, then every layer`);
+  }
+  const epochs = epochsFor(o.steps);
   const history = await trainLoop({
     model,
     count: train.count,
-    loss: (indices, step) => {
-      const batch = gatherBatch(train, indices);
-      const images = randomShifts(batch.images, SHIFT_PIXELS, step.rng);
-      const out = classifier.apply(tf.tensor2d(images, [batch.size, 784]), { training: true }) as tf.Tensor2D;
-      return tf.losses.softmaxCrossEntropy(
-        tf.oneHot(tf.tensor1d(batch.labels, 'int32'), classes),
-        out,
-      ) as tf.Scalar;
-    },
+    loss: lossOf(classifier, true),
     config: { ...c, epochs, batchSize, ...(o.runDir ? {} : { progress: false, checkpointEvery: 0 }) },
     ...(o.runDir && { runDir: o.runDir, resolvedConfig: c, resume: c.resume }),
     signal: o.signal,
