@@ -53,24 +53,23 @@ export async function runOnnx(
 }
 
 /**
- * Runs `session` on `data` (rows of `width` floats) `batch` rows at a time, and returns each of
- * `outputs` as one flat Float32Array over all rows (int64 outputs converted).
+ * Runs `runBatch` on `data` (rows of `width` floats) `batch` rows at a time, and returns each of
+ * `outputs` as one flat Float32Array over all rows (int64 outputs converted): the loop of
+ * onnxruntime-node's runInBatches and onnxruntime-web's runWebInBatches (./web-runtime.ts).
  */
-export async function runInBatches(
-  session: ort.InferenceSession,
-  input: string,
+export async function inRowBatches(
   data: Float32Array,
   width: number,
   outputs: readonly string[],
   batch: number,
+  runBatch: (rows: Float32Array, dims: [number, number]) => Promise<Record<string, ort.Tensor['data']>>,
 ): Promise<Record<string, Float32Array>> {
   const n = data.length / width;
   const parts: Record<string, Float32Array[]> = Object.fromEntries(outputs.map((o) => [o, []]));
   for (let start = 0; start < n; start += batch) {
     const end = Math.min(n, start + batch);
-    const feed = new ort.Tensor('float32', data.slice(start * width, end * width), [end - start, width]);
-    const result = await session.run({ [input]: feed }, [...outputs]);
-    for (const o of outputs) parts[o]!.push(asFloat32(result[o]!.data));
+    const result = await runBatch(data.slice(start * width, end * width), [end - start, width]);
+    for (const o of outputs) parts[o]!.push(asFloat32(result[o]!));
   }
   return Object.fromEntries(
     outputs.map((o) => {
@@ -84,6 +83,21 @@ export async function runInBatches(
       return [o, out];
     }),
   );
+}
+
+/** inRowBatches on an onnxruntime-node session. */
+export function runInBatches(
+  session: ort.InferenceSession,
+  input: string,
+  data: Float32Array,
+  width: number,
+  outputs: readonly string[],
+  batch: number,
+): Promise<Record<string, Float32Array>> {
+  return inRowBatches(data, width, outputs, batch, async (rows, dims) => {
+    const result = await session.run({ [input]: new ort.Tensor('float32', rows, dims) }, [...outputs]);
+    return Object.fromEntries(outputs.map((o) => [o, result[o]!.data]));
+  });
 }
 
 /**

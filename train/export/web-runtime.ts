@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-web/wasm';
+import { inRowBatches } from './parity';
 
 let configured = false;
 
@@ -21,13 +22,16 @@ function configure(): void {
 }
 
 /** An onnxruntime-web session on its wasm EP, as the worker creates them. */
-export async function createWebSession(bytes: Uint8Array): Promise<ort.InferenceSession> {
+export async function createWebSession(
+  bytes: Uint8Array,
+  options: Pick<ort.InferenceSession.SessionOptions, 'graphOptimizationLevel'> = {},
+): Promise<ort.InferenceSession> {
   configure();
-  return ort.InferenceSession.create(bytes.slice(), { executionProviders: ['wasm'] });
+  return ort.InferenceSession.create(bytes.slice(), { executionProviders: ['wasm'], ...options });
 }
 
 /** Runs `session` on rows of `width` floats, `batch` rows at a time; each output as one flat array. */
-export async function runWebInBatches(
+export function runWebInBatches(
   session: ort.InferenceSession,
   input: string,
   data: Float32Array,
@@ -35,24 +39,8 @@ export async function runWebInBatches(
   outputs: readonly string[],
   batch = 256,
 ): Promise<Record<string, Float32Array>> {
-  const rows = data.length / width;
-  const parts: Record<string, Float32Array[]> = Object.fromEntries(outputs.map((o) => [o, []]));
-  for (let start = 0; start < rows; start += batch) {
-    const end = Math.min(rows, start + batch);
-    const feed = new ort.Tensor('float32', data.slice(start * width, end * width), [end - start, width]);
-    const result = await session.run({ [input]: feed }, [...outputs]);
-    for (const o of outputs) parts[o]!.push(Float32Array.from(result[o]!.data as ArrayLike<number>, Number));
-  }
-  return Object.fromEntries(
-    outputs.map((o) => {
-      const chunks = parts[o]!;
-      const out = new Float32Array(chunks.reduce((s, c) => s + c.length, 0));
-      let at = 0;
-      for (const c of chunks) {
-        out.set(c, at);
-        at += c.length;
-      }
-      return [o, out];
-    }),
-  );
+  return inRowBatches(data, width, outputs, batch, async (rows, dims) => {
+    const result = await session.run({ [input]: new ort.Tensor('float32', rows, dims) }, [...outputs]);
+    return Object.fromEntries(outputs.map((o) => [o, result[o]!.data as Float32Array]));
+  });
 }
