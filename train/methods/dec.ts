@@ -227,7 +227,16 @@ async function verifyImport(source: CommittedEncoder, encoder: tf.LayersModel, t
 
 const round = (v: number) => Number(v.toPrecision(6));
 
-async function run(ctx: MethodContext): Promise<MethodResult> {
+export interface DecRun extends MethodResult {
+  /** The refined encoder (x → embedding) and its centroids: the caller disposes `model`. */
+  encoder: tf.LayersModel;
+  clustering: StudentTAssignment;
+  /** x → Q (and x̂ with IDEC); owns the encoder's and the centroids' weights. */
+  model: tf.LayersModel;
+}
+
+/** Trains and writes the model; returns it undisposed (tests compare it with the graph). */
+export async function trainDec(ctx: MethodContext): Promise<DecRun> {
   const { config: c, data } = ctx;
   const { train, test } = data;
   if (!c.encoder)
@@ -401,7 +410,6 @@ async function run(ctx: MethodContext): Promise<MethodResult> {
   );
   // Layers are shared, not counted per model: the decoder is the owner's only part outside `model`.
   for (const layer of rebuilt.owner.layers) if (!model.layers.includes(layer)) layer.dispose();
-  model.dispose();
   ctx.log(
     `test ${Object.entries(metrics)
       .map(([key, v]) => `${key} ${v}`)
@@ -409,7 +417,13 @@ async function run(ctx: MethodContext): Promise<MethodResult> {
         '  ',
       )}  parity ${parity.toExponential(1)}  ${seconds.toFixed(0)} s (${history.steps} steps, ${updates.length} P updates)  → ${artifact.dir}`,
   );
-  return { artifact, finalLoss: history.finalLoss, metrics };
+  return { artifact, finalLoss: history.finalLoss, metrics, encoder, clustering, model };
+}
+
+async function run(ctx: MethodContext): Promise<MethodResult> {
+  const { model, encoder: _, clustering: __, ...result } = await trainDec(ctx);
+  model.dispose();
+  return result;
 }
 
 export const dec: Method = {
