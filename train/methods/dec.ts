@@ -9,6 +9,7 @@
 // fitted to the clean image's target (as DEC-DA, Guo et al. 2018), spherical (unit-length) embeddings.
 // Exported as the k-means graph x → (cluster, distances), so /v1/cluster serves it unchanged.
 import * as tf from '@tensorflow/tfjs';
+import * as ort from 'onnxruntime-node';
 import { IMAGE_PIXELS } from '../../worker/contract/image';
 import { randomShifts } from '../augment/shift';
 import { gatherBatch } from '../data/batches';
@@ -17,7 +18,8 @@ import { clusteringAccuracy, normalizedMutualInformation } from '../eval/cluster
 import { writeModelArtifact } from '../export/artifact';
 import { importLayerWeights } from '../export/import-weights';
 import { exportKmeansGraph } from '../export/kmeans-graph';
-import { maxScaledDifference, PARITY_TOLERANCE } from '../export/parity';
+import { exportLayersModel } from '../export/layers-model';
+import { checkedLayersParity, maxScaledDifference, PARITY_TOLERANCE, runInBatches } from '../export/parity';
 import { type StepContext, trainLoop } from '../loop/fit';
 import { buildConvAutoencoder } from '../models/conv-autoencoder';
 import { buildConvEncoder, type Pooling } from '../models/conv-encoder';
@@ -225,6 +227,16 @@ async function verifyImport(source: CommittedEncoder, encoder: tf.LayersModel, t
   return error;
 }
 
+/** The `embedding` output of an image graph for every image, by onnxruntime-node. */
+async function graphEmbedding(bytes: Uint8Array, images: Float32Array): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(bytes);
+  try {
+    return (await runInBatches(session, 'x', images, IMAGE_PIXELS, ['embedding'], 1024)).embedding!;
+  } finally {
+    await session.release();
+  }
+}
+
 const round = (v: number) => Number(v.toPrecision(6));
 
 export interface DecRun extends MethodResult {
@@ -354,8 +366,12 @@ export async function trainDec(ctx: MethodContext): Promise<DecRun> {
   );
   const history = await trainLoop({ model, count: train.count, loss, beforeStep, ...loopOptions(ctx) });
 
-  // 3. Test metrics, and the graph x → (cluster, distances) measured on the unit sphere if spherical.
-  const testZ = embedImages(encoder, test.images);
+  // 3. The refined encoder as a graph of its own (held to the tfjs model like every export), then the
+  // cluster head composed onto it at the ONNX level, as k-means composes a committed encoder. Test
+  // metrics and the head's parity are measured on the graph's own embedding: what /v1/cluster serves.
+  const encoderOnnx = exportLayersModel(encoder, { inputNames: ['x'], outputNames: ['embedding'] });
+  await checkedLayersParity(encoder, encoderOnnx, test, ['embedding']);
+  const testZ = await graphEmbedding(encoderOnnx, test.images);
   const centroids = clustering.values();
   const exported = radius === undefined ? centroids : centroids.map((v) => v / radius);
   const testFeatures = radius === undefined ? testZ : unitRows(testZ, dim);
@@ -375,7 +391,7 @@ export async function trainDec(ctx: MethodContext): Promise<DecRun> {
   }
   const onnx = exportKmeansGraph({
     centroids: exported,
-    encoder: { kind: 'layers', model: encoder },
+    encoder: { kind: 'onnx', bytes: encoderOnnx, output: 'embedding' },
     graphName: c.name,
     normalize: radius !== undefined,
   });
