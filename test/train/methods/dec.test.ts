@@ -59,6 +59,7 @@ describe('dec method: a committed autoencoder refined on KL(P‖Q), exported as 
       learningRate: 1e-3,
       updateInterval: 10,
       tol: 0,
+      augmentShift: 0, // plain DEC: the recipe this test was measured with
       restarts: 2,
       progress: false,
       modelsDir,
