@@ -112,7 +112,7 @@ export const TrainConfigSchema = z
     horizontalFlip: z
       .boolean()
       .default(false)
-      .describe('SimCLR: mirror each view left–right with probability ½'),
+      .describe('SimCLR (and dec views): mirror each view left–right with probability ½'),
     labelFractions: z
       .array(z.number().positive().max(1))
       .default([0.01, 0.1, 1])
@@ -204,6 +204,12 @@ export const TrainConfigSchema = z
       .describe(
         "dec: Q of a view shifted by up to N px is fitted to the clean image's P (0 = no augmentation)",
       ),
+    augmentRotation: z
+      .number()
+      .nonnegative()
+      .max(180)
+      .default(0)
+      .describe('dec: the views are also rotated by up to this many degrees (0 = none)'),
     sphereRadius: z
       .number()
       .positive()

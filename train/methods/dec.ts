@@ -11,7 +11,9 @@
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { IMAGE_PIXELS } from '../../worker/contract/image';
+import type { Rng } from '../../worker/contract/rng';
 import { randomShifts } from '../augment/shift';
+import { SIMCLR_VIEWS_28X28, type SimclrViewOptions, simclrView } from '../augment/simclr-views';
 import { gatherBatch } from '../data/batches';
 import type { Dataset } from '../data/dataset';
 import { clusteringAccuracy, normalizedMutualInformation } from '../eval/clustering';
@@ -341,10 +343,33 @@ export async function trainDec(ctx: MethodContext): Promise<DecRun> {
     );
     return changed < c.tol ? 'stop' : undefined;
   };
+  // Rotated and/or mirrored views: SimCLR's geometric augmentation without its crops and photometric parts.
+  const affineViews = c.augmentRotation > 0 || c.horizontalFlip;
+  const viewOptions: SimclrViewOptions = {
+    ...SIMCLR_VIEWS_28X28,
+    cropScale: [1, 1],
+    aspectRatio: [1, 1],
+    maxRotationDegrees: c.augmentRotation,
+    maxTranslation: c.augmentShift,
+    flipProbability: c.horizontalFlip ? 0.5 : 0,
+    gammaProbability: 0,
+    noiseProbability: 0,
+    erasingProbability: 0,
+  };
+  const viewsOf = (images: Float32Array, rng: Rng) => {
+    const out = new Float32Array(images.length);
+    for (let i = 0; i < images.length; i += IMAGE_PIXELS)
+      out.set(simclrView(images.subarray(i, i + IMAGE_PIXELS), rng, viewOptions), i);
+    return out;
+  };
   const loss = (indices: Uint32Array, step: StepContext) => {
     const n = indices.length;
     const clean = gatherBatch(train, indices).images;
-    const images = c.augmentShift > 0 ? randomShifts(clean, c.augmentShift, step.rng) : clean;
+    const images = affineViews
+      ? viewsOf(clean, step.rng)
+      : c.augmentShift > 0
+        ? randomShifts(clean, c.augmentShift, step.rng)
+        : clean;
     const p = new Float32Array(n * k);
     indices.forEach((row, i) => {
       p.set(target!.subarray(row * k, (row + 1) * k), i * k);
@@ -362,7 +387,7 @@ export async function trainDec(ctx: MethodContext): Promise<DecRun> {
     return tf.add(kl, tf.mul(c.reconstructionWeight, tf.losses.meanSquaredError(x, xHat))) as tf.Scalar;
   };
   ctx.log(
-    `training ${c.name} (dec): ${train.count} images, ≤ ${c.epochs} epochs, batch ${c.batchSize}, lr ${c.learningRate}, P every ${c.updateInterval} steps, tol ${c.tol}${idec ? `, IDEC reconstruction × ${c.reconstructionWeight}` : ''}${c.augmentShift ? `, shifted views ≤ ${c.augmentShift} px` : ''}`,
+    `training ${c.name} (dec): ${train.count} images, ≤ ${c.epochs} epochs, batch ${c.batchSize}, lr ${c.learningRate}, P every ${c.updateInterval} steps, tol ${c.tol}${idec ? `, IDEC reconstruction × ${c.reconstructionWeight}` : ''}${c.augmentShift ? `, shifted views ≤ ${c.augmentShift} px` : ''}${c.augmentRotation ? `, rotated ≤ ${c.augmentRotation}°` : ''}${c.horizontalFlip ? ', mirrored' : ''}`,
   );
   const history = await trainLoop({ model, count: train.count, loss, beforeStep, ...loopOptions(ctx) });
 
@@ -413,7 +438,7 @@ export async function trainDec(ctx: MethodContext): Promise<DecRun> {
         config: { ...c, encoderSource: from, targetUpdates: updates.length },
       },
       method: 'dec',
-      description: `DEC: ${rebuilt.describe}, initialised from ${from.name} ${from.version} (${from.method}, sha256 ${from.sha256.slice(0, 12)}), and ${k} centroids from k-means on its embeddings${radius ? ' (unit length, spherical)' : ''}, trained together on KL(P‖Q) (Student-t Q, α = 1; P = Q²/f renewed every ${c.updateInterval} steps)${idec ? ` + ${c.reconstructionWeight} × reconstruction MSE (IDEC)` : ''}${c.augmentShift ? `, Q of views shifted ≤ ${c.augmentShift} px` : ''}; cluster = argmin_j ‖f(x)${radius ? '/‖f(x)‖' : ''} − μ_j‖²`,
+      description: `DEC: ${rebuilt.describe}, initialised from ${from.name} ${from.version} (${from.method}, sha256 ${from.sha256.slice(0, 12)}), and ${k} centroids from k-means on its embeddings${radius ? ' (unit length, spherical)' : ''}, trained together on KL(P‖Q) (Student-t Q, α = 1; P = Q²/f renewed every ${c.updateInterval} steps)${idec ? ` + ${c.reconstructionWeight} × reconstruction MSE (IDEC)` : ''}${c.augmentShift || affineViews ? `, Q of views${c.augmentShift ? ` shifted ≤ ${c.augmentShift} px` : ''}${c.augmentRotation ? ` rotated ≤ ${c.augmentRotation}°` : ''}${c.horizontalFlip ? ' mirrored' : ''} fitted to the clean image's P` : ''}; cluster = argmin_j ‖f(x)${radius ? '/‖f(x)‖' : ''} − μ_j‖²`,
       tasks: ['cluster'],
       outputs: {
         cluster: { name: 'cluster', shape: [] },
