@@ -112,7 +112,7 @@ export const TrainConfigSchema = z
     horizontalFlip: z
       .boolean()
       .default(false)
-      .describe('SimCLR: mirror each view left–right with probability ½'),
+      .describe('SimCLR (and dec views): mirror each view left–right with probability ½'),
     labelFractions: z
       .array(z.number().positive().max(1))
       .default([0.01, 0.1, 1])
@@ -189,6 +189,45 @@ export const TrainConfigSchema = z
       .describe(
         'k-means: scale each feature vector to unit length first (spherical k-means, for contrastive embeddings)',
       ),
+    // deep clustering (dec): an --encoder fine-tuned with its k-means centroids on KL(P‖Q)
+    updateInterval: positiveInt
+      .default(140)
+      .describe('dec: recompute the target distribution P over the whole training split every N steps'),
+    tol: z
+      .number()
+      .nonnegative()
+      .max(1)
+      .default(0.001)
+      .describe('dec: stop once fewer than this share of training assignments change between two P updates'),
+    reconstructionWeight: z
+      .number()
+      .nonnegative()
+      .default(0)
+      .describe("dec: weight of the autoencoder's reconstruction MSE next to KL(P‖Q) (IDEC; 0 = plain DEC)"),
+    augmentShift: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe(
+        "dec: Q of a view shifted by up to N px is fitted to the clean image's P (0 = no augmentation)",
+      ),
+    augmentRotation: z
+      .number()
+      .nonnegative()
+      .max(180)
+      .default(0)
+      .describe('dec: the views are also rotated by up to this many degrees (0 = none)'),
+    sphereRadius: z
+      .number()
+      .positive()
+      .default(4)
+      .describe('dec with --normalize-features: the unit-length embedding is scaled to this radius for Q'),
+    centroidLearningRateScale: z
+      .number()
+      .positive()
+      .default(1)
+      .describe("dec: the centroids' Adam step is this multiple of --learning-rate (the encoder's)"),
   })
   .strict();
 

@@ -66,7 +66,9 @@ export function importLayerWeights(model: tf.LayersModel, bytes: Uint8Array): nu
     if (cls === 'Dense') {
       values = [{ data: take(g, 'W', shapes[0]!, layer.name), shape: shapes[0]! }];
       if (shapes[1]) values.push({ data: take(g, 'b', shapes[1], layer.name), shape: shapes[1] });
-    } else if (cls === 'Conv2D' || cls === 'PretextConv2D') {
+    } else if (cls === 'Conv2D' || cls === 'PretextConv2D' || cls === 'Conv2DTranspose') {
+      // [kh, kw, in, out] (Conv2DTranspose: [kh, kw, out, in]) was written as [out, in, kh, kw]
+      // (transposed: [in, out, kh, kw]); one inverse serves both.
       const [kh, kw, ci, co] = shapes[0] as [number, number, number, number];
       const oihw = take(g, 'W', [co, ci, kh, kw], layer.name);
       const kernel = tf.tidy(() =>

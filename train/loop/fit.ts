@@ -55,6 +55,12 @@ export interface FitOptions {
   resume?: boolean;
   /** Aborting (Ctrl-C) stops after the current step, saves a checkpoint and throws InterruptedError. */
   signal?: AbortSignal;
+  /**
+   * Called before every step with its number (also the first step after a resume); returning 'stop'
+   * ends training there as if the last epoch had finished (a convergence test, e.g. DEC's). It may
+   * do work of its own between steps, such as recomputing targets over the whole split.
+   */
+  beforeStep?: (step: number) => 'stop' | undefined;
   log?: (line: string) => void;
 }
 
@@ -141,11 +147,16 @@ export async function trainLoop(o: FitOptions): Promise<FitResult> {
   const started = performance.now() - position.elapsedSeconds * 1000;
   let windowStart = performance.now();
   let windowSamples = 0;
+  let stopped = false;
   try {
-    for (; position.epoch < c.epochs; position.epoch++, position.batchInEpoch = 0) {
+    epochs: for (; position.epoch < c.epochs; position.epoch++, position.batchInEpoch = 0) {
       const order = epochOrder(count, c.seed, position.epoch);
       const epochStarted = performance.now();
       for (; position.batchInEpoch < batchesPerEpoch; ) {
+        if (o.beforeStep?.(position.step) === 'stop') {
+          stopped = true;
+          break epochs;
+        }
         const from = position.batchInEpoch * c.batchSize;
         const indices = order.subarray(from, Math.min(count, from + c.batchSize));
         const lr = learningRateAt(position.step, totalSteps, c);
@@ -207,6 +218,24 @@ export async function trainLoop(o: FitOptions): Promise<FitResult> {
       const val = record.validationLoss === undefined ? '' : `  val ${record.validationLoss.toFixed(5)}`;
       bar?.log(`epoch ${record.epoch}/${c.epochs}  loss ${record.trainLoss.toFixed(5)}${val}`);
       if (!bar) o.log?.(`epoch ${record.epoch}/${c.epochs}  loss ${record.trainLoss.toFixed(5)}${val}`);
+    }
+    if (stopped) {
+      // The partial epoch still gets its record; a resumed run finds the loop finished.
+      if (position.epochSeen > 0) {
+        const record: EpochRecord = {
+          epoch: position.epoch + 1,
+          trainLoss: position.epochLossSum / position.epochSeen,
+          seconds: 0,
+        };
+        position.epochs.push(record);
+        runLog?.epoch(record);
+        o.log?.(
+          `stopped in epoch ${record.epoch}/${c.epochs} at step ${position.step}, loss ${record.trainLoss.toFixed(5)}`,
+        );
+      }
+      position.epochLossSum = 0;
+      position.epochSeen = 0;
+      position.epoch = c.epochs;
     }
     position.batchInEpoch = 0;
     await save();

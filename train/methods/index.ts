@@ -4,6 +4,7 @@ import { kmeansMethod, pca } from './closed-form';
 import { contractiveAe } from './contractive-ae';
 import { convAe } from './conv-ae';
 import { dae } from './dae';
+import { dec } from './dec';
 import { finetune } from './finetune';
 import { jigsaw } from './jigsaw';
 import type { Method } from './method';
@@ -28,5 +29,6 @@ export const METHODS: Readonly<Record<string, Method>> = Object.freeze({
   simclr,
   probe,
   finetune,
+  dec,
   text,
 });

@@ -36,6 +36,7 @@ export const METHODS = [
   'simclr',
   'probe',
   'finetune',
+  'dec',
   'text',
 ] as const;
 export const MethodSchema = z.enum(METHODS);

@@ -129,6 +129,28 @@ describe('trainLoop', () => {
     second.dispose();
   });
 
+  it("beforeStep sees every step and 'stop' ends the run there; a resumed stopped run takes no more steps", async () => {
+    const runDir = join(dir, 'stopped');
+    const seen: number[] = [];
+    const model = tinyModel(1);
+    const stopped = await trainLoop(
+      options(model, {
+        runDir,
+        beforeStep: (step) => {
+          seen.push(step);
+          return step === 8 ? 'stop' : undefined;
+        },
+      }),
+    );
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(stopped.steps).toBe(8);
+    expect(stopped.stepLoss).toEqual(reference.stepLoss.slice(0, 8));
+    expect(stopped.epochs.map((e) => e.epoch)).toEqual([1, 2]); // the partial second epoch is recorded
+    const resumed = await trainLoop(options(model, { runDir, resume: true }));
+    expect(resumed.steps).toBe(8);
+    model.dispose();
+  });
+
   it('after a hard kill resumes from the last periodic checkpoint and still ends identical', async () => {
     const runDir = join(dir, 'killed');
     const first = tinyModel(1);

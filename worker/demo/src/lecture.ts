@@ -16,6 +16,7 @@ export const LECTURE_IDEA: Record<Manifest['method'], string> = {
   probe: 'downstream probe: few labels on frozen self-supervised features',
   finetune:
     'downstream fine-tuning: the pretext encoder trained further on labels, vs the same network from scratch',
+  dec: 'deep clustering (DEC): encoder and centroids trained on KL(P ‖ Q), Q Student-t soft assignments, P = Q² sharpened',
   text: 'text pretext: predict a masked word and each word’s original position, one transformer encoder',
 };
 
