@@ -28,10 +28,27 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   { name: 'fmnist-vae', args: ['vae', '--no-progress'] },
   { name: 'fmnist-rotnet', args: ['rotnet', '--version', '2.0.0', '--no-progress'] },
   { name: 'fmnist-jigsaw', args: ['jigsaw', '--version', '2.0.0', '--no-progress'] },
-  { name: 'fmnist-simclr', args: ['simclr', '--version', '2.0.0', '--no-progress'] },
+  { name: 'fmnist-simclr', args: ['simclr', '--version', '2.0.0', '--epochs', '16', '--no-progress'] },
   {
     name: 'mnist-rotnet',
     args: ['rotnet', '--dataset', 'mnist', '--name', 'mnist-rotnet', '--epochs', '5', '--no-progress'],
+  },
+  {
+    name: 'mnist-simclr',
+    // Digits are not mirror-symmetric: no flips; 31 steps per epoch, so a short warm-up.
+    args: [
+      'simclr',
+      '--dataset',
+      'mnist',
+      '--name',
+      'mnist-simclr',
+      '--epochs',
+      '30',
+      '--warmup-steps',
+      '60',
+      '--no-horizontal-flip',
+      '--no-progress',
+    ],
   },
   {
     name: 'mnist-jigsaw',

@@ -22,6 +22,7 @@ import manifest14 from '../../models/mnist-jigsaw/manifest.json';
 import manifest15 from '../../models/mnist-kmeans/manifest.json';
 import manifest16 from '../../models/mnist-mlp-ae/manifest.json';
 import manifest17 from '../../models/mnist-rotnet/manifest.json';
+import manifest18 from '../../models/mnist-simclr/manifest.json';
 
 export const bundledModels: BundledModels = {
   index,
@@ -44,5 +45,6 @@ export const bundledModels: BundledModels = {
     'mnist-kmeans': { manifest: manifest15 },
     'mnist-mlp-ae': { manifest: manifest16 },
     'mnist-rotnet': { manifest: manifest17 },
+    'mnist-simclr': { manifest: manifest18 },
   },
 };
