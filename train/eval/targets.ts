@@ -108,13 +108,13 @@ const SIMCLR_SHORT =
   '30 %, flips, batch-normalised head, 16 epochs over 60,000 images, 82 min on two cores) reaches linear probes 0.823 ' +
   '(100 %) and 0.771 (1 %) and kNN 0.820, up from 0.749 / 0.570 / 0.711 for 1.0.1 (12,000 images, 5 epochs, global ' +
   'pooling). Its loss was still falling at the last epoch (4.62); the preset asks for 50 epochs, about 4.3 h at ' +
-  "this run's pace, which did not fit the session";
+  "this run's pace, longer than the time this run had";
 const CLUSTERING_TRIED =
   'k-means on the committed embeddings (`npm run train -- kmeans --features encoder:<model> --normalize-features`): ' +
   "fmnist-conv-ae's code 0.503/0.568 (served), fmnist-simclr 2.0.0's 0.588/0.541, the RotNet's 0.503/0.529. " +
   'DEC refinement (`npm run train -- dec`, test ACC/NMI): of fmnist-rotnet, 2 epochs with shifted views, 0.565/0.615; ' +
-  'of fmnist-conv-ae, 10 epochs, 0.528/0.603. Not yet committed as a model: the runs came after this ' +
-  "session's models were frozen; DEC on the SimCLR encoder is untried";
+  'of fmnist-conv-ae, 10 epochs, 0.528/0.603. Not yet committed as a model: the runs finished after the ' +
+  'committed models and this report were made; DEC on the SimCLR encoder is untried';
 
 export const SHORTFALLS: Readonly<Record<string, string>> = {
   'simclr-probe-100': SIMCLR_SHORT,
