@@ -17,6 +17,7 @@ import { SIMCLR_VIEWS_28X28, type SimclrViewOptions, simclrView } from '../augme
 import { gatherBatch } from '../data/batches';
 import type { Dataset } from '../data/dataset';
 import { clusteringAccuracy, normalizedMutualInformation } from '../eval/clustering';
+import { argmaxRows } from '../eval/probe';
 import { writeModelArtifact } from '../export/artifact';
 import { importLayerWeights } from '../export/import-weights';
 import { exportKmeansGraph } from '../export/kmeans-graph';
@@ -134,17 +135,6 @@ export function targetDistribution(q: Float32Array, k: number): Float32Array {
     for (let j = 0; j < k; j++) p[i + j]! /= s;
   }
   return p;
-}
-
-/** argmax of each row of k. */
-export function argmaxRows(q: Float32Array, k: number): Int32Array {
-  const out = new Int32Array(q.length / k);
-  for (let i = 0; i < out.length; i++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (q[i * k + j]! > q[i * k + best]!) best = j;
-    out[i] = best;
-  }
-  return out;
 }
 
 const CONV_ENCODER_METHODS = ['rotnet', 'jigsaw', 'simclr', 'finetune'];

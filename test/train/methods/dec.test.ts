@@ -12,16 +12,10 @@ import { TrainConfigSchema } from '../../../train/config/schema';
 import { loadTrainingData } from '../../../train/data/load';
 import { spreadSubset } from '../../../train/data/subset';
 import { clusteringAccuracy } from '../../../train/eval/clustering';
+import { argmaxRows } from '../../../train/eval/probe';
 import { runOnnx } from '../../../train/export/parity';
 import { onnxEmbed, readEncoder } from '../../../train/methods/committed-encoder';
-import {
-  argmaxRows,
-  type DecRun,
-  dec,
-  softAssignments,
-  targetDistribution,
-  trainDec,
-} from '../../../train/methods/dec';
+import { type DecRun, dec, softAssignments, targetDistribution, trainDec } from '../../../train/methods/dec';
 import { ManifestSchema } from '../../../worker/contract/manifest';
 
 const REPO_MODELS = resolve(__dirname, '../../../models');
